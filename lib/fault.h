@@ -1,0 +1,50 @@
+/*
+ * The one expected-fault API, the same on every arch (DESIGN §4).
+ *
+ * Run one instruction that may fault and get back what happened:
+ *
+ *	struct fault f;
+ *	fault_arm();
+ *	asm volatile(FAULT_INSN("rdmsr") : "=a"(lo), "=d"(hi) : "c"(idx));
+ *	f = fault_take();
+ *	if (f.raised) ... f.vector, f.error_code
+ *
+ * FAULT_INSN(insn) is defined per arch in lib/<arch>/fault-asm.h.  It emits
+ * the instruction with a label before and after it and records the pair in
+ * the linker section ".fault_table".  The arch's exception / program
+ * interruption handler looks the faulting address up in that table; on a hit
+ * it stores vector (x86) or program interruption code (s390x) or exception
+ * class (arm64) plus the error code into the per-CPU record and resumes at the
+ * label after the instruction.  A fault at an address not in the table is an
+ * unexpected exception: the handler dumps state and exits VMC_STATUS_ERROR.
+ *
+ * "0 when none": f.raised is 0 when the instruction completed.  (x86 #DE is
+ * vector 0, so the vector alone cannot carry "no fault".)
+ * Wrappers such as rdmsr_safe() return f.raised ? f.vector : 0 only where the
+ * vector cannot be 0.
+ */
+#ifndef VMC_FAULT_H
+#define VMC_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fault {
+	bool raised;		/* an exception happened at the instruction */
+	unsigned int vector;	/* x86 vector / s390x PIC / arm64 EC        */
+	uint64_t error_code;	/* x86 error code (0 if none), s390x: ILC   */
+	uint64_t addr;		/* RIP / PSW address / ELR of the fault     */
+	uint64_t aux;		/* x86 #PF: CR2; s390x: translation-exception id */
+};
+
+/* clear this CPU's record before the instruction */
+void fault_arm(void);
+/* read and clear this CPU's record after the instruction */
+struct fault fault_take(void);
+
+/* arch hook, called from the exception path; returns true if handled */
+struct fault_entry { uintptr_t insn, resume; };
+bool fault_fixup(uintptr_t *pc, unsigned int vector, uint64_t error_code,
+		 uint64_t aux);
+
+#endif

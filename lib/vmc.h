@@ -1,0 +1,45 @@
+/*
+ * vmconform guest library: the one header a test includes.
+ *
+ * Arch-neutral parts live in lib/, arch parts in lib/<arch>/ (x86, s390x,
+ * arm64).  Every arch library provides the hooks declared at the bottom.
+ */
+#ifndef VMC_H
+#define VMC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "string.h"
+#include "ctype.h"
+#include "stdlib.h"
+#include "stdio.h"
+#include "report.h"
+#include "fault.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define PAGE_SIZE 4096UL
+
+/* --- provided by lib/<arch> --- */
+
+/* write bytes to the console (x86: COM1, s390x: SCLP, arm64: PL011) */
+void console_write(const char *buf, size_t len);
+/* leave the VM with a status from status.h; never returns */
+void exit(int status) __attribute__((noreturn));
+/* bytes of guest RAM the boot loader reported */
+uint64_t mem_size(void);
+/* the guest command line as passed by the loader ("" if none) */
+const char *boot_cmdline(void);
+
+/* --- arch-neutral --- */
+
+/* page allocator (lib/alloc.c): whole 4 KiB pages above the image */
+void *alloc_page(void);
+void *alloc_pages(unsigned int order);
+void free_page(void *p);
+
+#endif
