@@ -38,8 +38,10 @@ const char *boot_cmdline(void);
 /* --- arch-neutral --- */
 
 /* page allocator (lib/alloc.c): whole 4 KiB pages above the image */
+void alloc_init(uintptr_t start, uintptr_t end);	/* arch start code */
 void *alloc_page(void);
-void *alloc_pages(unsigned int order);
+void *alloc_pages(unsigned int order);	/* 2^order pages, aligned to size */
 void free_page(void *p);
+void free_pages(void *p, unsigned int order);
 
 #endif

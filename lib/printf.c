@@ -1,0 +1,334 @@
+/*
+ * vmconform guest library: vsnprintf and friends, integers only.
+ *
+ * One formatter writes through a small sink: for snprintf the sink is the
+ * caller's buffer (counting what does not fit, for the C99 return value), for
+ * printf it is a 256-byte stack buffer flushed to console_write() when full
+ * and at the end, so a short line reaches the console in one call.
+ * No floating point: guest code must not touch FP/SIMD state.
+ */
+#include <stdint.h>
+
+#include "vmc.h"
+
+struct sink {
+	char *buf;
+	size_t size;		/* bytes of buf usable (0: count only) */
+	size_t pos;		/* bytes stored in buf */
+	size_t total;		/* bytes produced */
+	bool console;		/* flush to console_write when buf fills */
+};
+
+static void put(struct sink *o, char c)
+{
+	if (o->console && o->pos == o->size) {
+		console_write(o->buf, o->pos);
+		o->pos = 0;
+	}
+	if (o->pos < o->size)
+		o->buf[o->pos++] = c;
+	o->total++;
+}
+
+static void pad(struct sink *o, char c, int n)
+{
+	while (n-- > 0)
+		put(o, c);
+}
+
+struct spec {
+	bool left, plus, space, alt, zero;
+	int width;
+	int prec;		/* -1: none */
+};
+
+/* sign/prefix, zero padding from precision, digits, width padding */
+static void emit_number(struct sink *o, const struct spec *sp,
+			unsigned long long v, bool neg, unsigned int base,
+			bool upper, bool is_ptr)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];		/* 22 octal digits cover 64 bits */
+	const char *prefix = "";
+	int n = 0, prec = sp->prec, zeros, plen, fill;
+
+	while (v) {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	}
+	/* no precision: at least one digit; "%.0d" of 0 prints nothing */
+	if (prec < 0)
+		prec = 1;
+	zeros = prec > n ? prec - n : 0;
+
+	if (neg)
+		prefix = "-";
+	else if (sp->plus)
+		prefix = "+";
+	else if (sp->space)
+		prefix = " ";
+	if (base == 16 && (is_ptr || (sp->alt && n)))
+		prefix = upper ? "0X" : "0x";
+	/* '#' with o: the first digit is a 0 */
+	if (base == 8 && sp->alt && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
+		zeros = 1;
+	plen = 0;
+	while (prefix[plen])
+		plen++;
+
+	fill = sp->width - plen - zeros - n;
+	/* '0' pads with zeros after the prefix, unless a precision was given */
+	if (sp->zero && !sp->left && sp->prec < 0) {
+		zeros += fill > 0 ? fill : 0;
+		fill = 0;
+	}
+	if (!sp->left)
+		pad(o, ' ', fill);
+	for (int i = 0; i < plen; i++)
+		put(o, prefix[i]);
+	pad(o, '0', zeros);
+	while (n)
+		put(o, tmp[--n]);
+	if (sp->left)
+		pad(o, ' ', fill);
+}
+
+static void emit_string(struct sink *o, const struct spec *sp, const char *s)
+{
+	int len = 0;
+
+	if (!s)
+		s = "(null)";
+	/* with a precision, s need not be terminated within it */
+	while ((sp->prec < 0 || len < sp->prec) && s[len])
+		len++;
+	if (!sp->left)
+		pad(o, ' ', sp->width - len);
+	for (int i = 0; i < len; i++)
+		put(o, s[i]);
+	if (sp->left)
+		pad(o, ' ', sp->width - len);
+}
+
+enum len_mod { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_T, LEN_J };
+
+static unsigned long long get_unsigned(va_list *ap, enum len_mod lm)
+{
+	switch (lm) {
+	case LEN_HH: return (unsigned char)va_arg(*ap, unsigned int);
+	case LEN_H:  return (unsigned short)va_arg(*ap, unsigned int);
+	case LEN_L:  return va_arg(*ap, unsigned long);
+	case LEN_LL: return va_arg(*ap, unsigned long long);
+	case LEN_Z:  return va_arg(*ap, size_t);
+	case LEN_T:  return (size_t)va_arg(*ap, ptrdiff_t);
+	case LEN_J:  return va_arg(*ap, uintmax_t);
+	default:     return va_arg(*ap, unsigned int);
+	}
+}
+
+static long long get_signed(va_list *ap, enum len_mod lm)
+{
+	switch (lm) {
+	case LEN_HH: return (signed char)va_arg(*ap, int);
+	case LEN_H:  return (short)va_arg(*ap, int);
+	case LEN_L:  return va_arg(*ap, long);
+	case LEN_LL: return va_arg(*ap, long long);
+	/* the signed type that goes with size_t has its width */
+	case LEN_Z:  return (__PTRDIFF_TYPE__)va_arg(*ap, size_t);
+	case LEN_T:  return va_arg(*ap, ptrdiff_t);
+	case LEN_J:  return va_arg(*ap, intmax_t);
+	default:     return va_arg(*ap, int);
+	}
+}
+
+static int parse_int(const char **f)
+{
+	int v = 0;
+
+	while (**f >= '0' && **f <= '9') {
+		if (v < 100000000)
+			v = v * 10 + (*(*f)++ - '0');
+		else
+			(*f)++;
+	}
+	return v;
+}
+
+static void format(struct sink *o, const char *f, va_list *ap)
+{
+	for (; *f; f++) {
+		struct spec sp = { .prec = -1 };
+		enum len_mod lm = LEN_NONE;
+		unsigned long long u;
+		long long s;
+		const char *start = f;
+
+		if (*f != '%') {
+			put(o, *f);
+			continue;
+		}
+		for (f++;; f++) {
+			if (*f == '-')
+				sp.left = true;
+			else if (*f == '+')
+				sp.plus = true;
+			else if (*f == ' ')
+				sp.space = true;
+			else if (*f == '#')
+				sp.alt = true;
+			else if (*f == '0')
+				sp.zero = true;
+			else
+				break;
+		}
+		if (*f == '*') {
+			sp.width = va_arg(*ap, int);
+			if (sp.width < 0) {
+				sp.left = true;
+				sp.width = -(long long)sp.width > 100000000 ?
+					   100000000 : -sp.width;
+			}
+			f++;
+		} else {
+			sp.width = parse_int(&f);
+		}
+		if (*f == '.') {
+			f++;
+			if (*f == '*') {
+				sp.prec = va_arg(*ap, int);
+				if (sp.prec < 0)
+					sp.prec = -1;	/* as if omitted */
+				f++;
+			} else {
+				sp.prec = parse_int(&f);
+			}
+		}
+		switch (*f) {
+		case 'h':
+			lm = f[1] == 'h' ? LEN_HH : LEN_H;
+			f += lm == LEN_HH ? 2 : 1;
+			break;
+		case 'l':
+			lm = f[1] == 'l' ? LEN_LL : LEN_L;
+			f += lm == LEN_LL ? 2 : 1;
+			break;
+		case 'z': lm = LEN_Z; f++; break;
+		case 't': lm = LEN_T; f++; break;
+		case 'j': lm = LEN_J; f++; break;
+		}
+
+		switch (*f) {
+		case 'd':
+		case 'i':
+			s = get_signed(ap, lm);
+			u = s < 0 ? -(unsigned long long)s : (unsigned long long)s;
+			emit_number(o, &sp, u, s < 0, 10, false, false);
+			break;
+		case 'u':
+			sp.plus = sp.space = false;
+			emit_number(o, &sp, get_unsigned(ap, lm), false, 10, false, false);
+			break;
+		case 'x':
+		case 'X':
+			sp.plus = sp.space = false;
+			emit_number(o, &sp, get_unsigned(ap, lm), false, 16, *f == 'X', false);
+			break;
+		case 'o':
+			sp.plus = sp.space = false;
+			emit_number(o, &sp, get_unsigned(ap, lm), false, 8, false, false);
+			break;
+		case 'p':
+			sp.plus = sp.space = sp.alt = false;
+			emit_number(o, &sp, (uintptr_t)va_arg(*ap, void *), false, 16,
+				    false, true);
+			break;
+		case 'c': {
+			char c = (char)va_arg(*ap, int);
+
+			if (!sp.left)
+				pad(o, ' ', sp.width - 1);
+			put(o, c);
+			if (sp.left)
+				pad(o, ' ', sp.width - 1);
+			break;
+		}
+		case 's':
+			emit_string(o, &sp, va_arg(*ap, const char *));
+			break;
+		case '%':
+			put(o, '%');
+			break;
+		default:
+			/* unknown conversion: print it as written */
+			while (start <= f && *start)
+				put(o, *start++);
+			if (!*f)
+				return;
+			break;
+		}
+	}
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct sink o = { .buf = buf, .size = size ? size - 1 : 0 };
+	va_list aq;
+
+	va_copy(aq, ap);
+	format(&o, fmt, &aq);
+	va_end(aq);
+	if (size)
+		buf[o.pos] = '\0';
+	return o.total > INT32_MAX ? -1 : (int)o.total;
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int vprintf(const char *fmt, va_list ap)
+{
+	char buf[256];
+	struct sink o = { .buf = buf, .size = sizeof(buf), .console = true };
+	va_list aq;
+
+	va_copy(aq, ap);
+	format(&o, fmt, &aq);
+	va_end(aq);
+	if (o.pos)
+		console_write(buf, o.pos);
+	return o.total > INT32_MAX ? -1 : (int)o.total;
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vprintf(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int puts(const char *s)
+{
+	console_write(s, strlen(s));
+	console_write("\n", 1);
+	return 1;
+}
+
+int putchar(int c)
+{
+	char ch = (char)c;
+
+	console_write(&ch, 1);
+	return (unsigned char)ch;
+}

@@ -1,0 +1,204 @@
+/*
+ * vmconform guest library: check reporting and the SUMMARY line.
+ *
+ * Every CPU may report, so the counters and the prefix stack sit behind one
+ * spinlock.  A line is formatted into a buffer under the lock and written
+ * with a single console_write(), so lines from different CPUs do not mix.
+ */
+#include "vmc.h"
+
+#define PREFIX_MAX	256
+#define PREFIX_DEPTH	16
+#define LINE_MAX	512
+
+static int lock;
+static unsigned int n_tests, n_failed, n_skipped, n_xfail;
+static char prefix[PREFIX_MAX];
+static unsigned int prefix_len[PREFIX_DEPTH];	/* length before each push */
+static unsigned int depth;
+
+static void spin_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			;
+}
+
+/* for report_abort: give up after a while rather than hang the run */
+static bool spin_lock_bounded(int *l)
+{
+	for (unsigned long i = 0; i < (1UL << 24); i++)
+		if (!__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+static void spin_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* "KIND: prefix: message\n" in one write; call with the lock held */
+static void print_line(const char *kind, const char *fmt, va_list ap)
+{
+	char line[LINE_MAX];
+	size_t cap = sizeof(line) - 1;	/* keep a byte for the newline */
+	size_t n;
+	int r;
+
+	r = snprintf(line, cap, "%s: %s%s", kind, prefix, prefix[0] ? ": " : "");
+	n = (size_t)r < cap ? (size_t)r : cap - 1;
+	r = vsnprintf(line + n, cap - n, fmt, ap);
+	if (n + (size_t)r < cap) {
+		n += (size_t)r;
+	} else {
+		/* a cut line says so and still ends with a newline */
+		n = cap - 1;
+		memcpy(line + n - 3, "...", 3);
+	}
+	line[n++] = '\n';
+	console_write(line, n);
+}
+
+enum kind { K_PASS, K_FAIL, K_SKIP, K_XFAIL, K_XPASS, K_INFO };
+
+static void vreport(enum kind k, const char *fmt, va_list ap)
+{
+	static const char *const names[] = {
+		"PASS", "FAIL", "SKIP", "XFAIL", "XPASS", "INFO",
+	};
+
+	spin_lock(&lock);
+	if (k != K_INFO)
+		n_tests++;
+	if (k == K_FAIL || k == K_XPASS)
+		n_failed++;
+	else if (k == K_SKIP)
+		n_skipped++;
+	else if (k == K_XFAIL)
+		n_xfail++;
+	print_line(names[k], fmt, ap);
+	spin_unlock(&lock);
+}
+
+bool report(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(pass ? K_PASS : K_FAIL, fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+void report_pass(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(K_PASS, fmt, ap);
+	va_end(ap);
+}
+
+void report_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(K_FAIL, fmt, ap);
+	va_end(ap);
+}
+
+void report_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(K_SKIP, fmt, ap);
+	va_end(ap);
+}
+
+void report_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(K_INFO, fmt, ap);
+	va_end(ap);
+}
+
+bool report_xfail(bool xfail, bool pass, const char *fmt, ...)
+{
+	enum kind k;
+	va_list ap;
+
+	if (xfail)
+		k = pass ? K_XPASS : K_XFAIL;
+	else
+		k = pass ? K_PASS : K_FAIL;
+	va_start(ap, fmt);
+	vreport(k, fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+void report_prefix_push(const char *p)
+{
+	size_t len, need;
+
+	spin_lock(&lock);
+	len = strlen(prefix);
+	need = len + (len ? 2 : 0) + strlen(p);
+	if (depth == PREFIX_DEPTH || need >= PREFIX_MAX) {
+		spin_unlock(&lock);
+		report_abort("report_prefix_push(\"%s\"): prefix stack full "
+			     "(%d levels, %d bytes)", p, PREFIX_DEPTH, PREFIX_MAX);
+	}
+	prefix_len[depth++] = len;
+	if (len)
+		strcpy(prefix + len, ": ");
+	strcpy(prefix + len + (len ? 2 : 0), p);
+	spin_unlock(&lock);
+}
+
+void report_prefix_pop(void)
+{
+	spin_lock(&lock);
+	if (!depth) {
+		spin_unlock(&lock);
+		report_abort("report_prefix_pop() without a matching push");
+	}
+	prefix[prefix_len[--depth]] = '\0';
+	spin_unlock(&lock);
+}
+
+void report_abort(const char *fmt, ...)
+{
+	va_list ap;
+	bool locked;
+
+	va_start(ap, fmt);
+	locked = spin_lock_bounded(&lock);
+	print_line("ABORT", fmt, ap);
+	if (locked)
+		spin_unlock(&lock);
+	va_end(ap);
+	exit(VMC_STATUS_ERROR);
+}
+
+int report_summary(void)
+{
+	int status;
+
+	spin_lock(&lock);
+	printf("SUMMARY: %u tests, %u failed, %u skipped, %u expected failures\n",
+	       n_tests, n_failed, n_skipped, n_xfail);
+	if (n_failed)
+		status = VMC_STATUS_FAIL;
+	else if (n_skipped == n_tests)
+		status = VMC_STATUS_SKIP;
+	else
+		status = VMC_STATUS_PASS;
+	spin_unlock(&lock);
+	return status;
+}

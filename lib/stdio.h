@@ -1,0 +1,29 @@
+/*
+ * vmconform guest library: formatted output (lib/printf.c).
+ *
+ * Conversions d i u x X o c s p %; length modifiers hh h l ll z t j; flags
+ * - 0 + space #; width and precision, both may be '*'.  C99 semantics: the
+ * snprintf family returns the length the whole output would have had and
+ * always terminates a non-empty buffer.  %p prints 0x followed by lower-case
+ * hex; %s of NULL prints "(null)".  No floating point, no %n.
+ * printf/puts/putchar write to console_write() (provided by the arch).
+ */
+#ifndef VMC_STDIO_H
+#define VMC_STDIO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define EOF (-1)
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* writes s and a newline, like C puts */
+int puts(const char *s);
+int putchar(int c);
+
+#endif

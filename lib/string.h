@@ -1,0 +1,27 @@
+/*
+ * vmconform guest library: string and memory functions (lib/string.c).
+ * C semantics; no locale.  GCC may emit calls to memcpy/memset/memmove/
+ * memcmp for struct copies even in freestanding code, so these must exist.
+ */
+#ifndef VMC_STRING_H
+#define VMC_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *s, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strcpy(char *dst, const char *src);
+char *strncpy(char *dst, const char *src, size_t n);
+char *strcat(char *dst, const char *src);
+char *strstr(const char *haystack, const char *needle);
+
+#endif
