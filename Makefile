@@ -10,6 +10,7 @@
 # Targets: all run check bench coverage standalone fuzz clean distclean setup
 
 SRCDIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+.DEFAULT_GOAL := all
 
 # config.mak is made by ./configure; a fresh clone configures for the host arch.
 include config.mak

@@ -1,0 +1,193 @@
+/*
+ * x86_64 IDT, TSS and the common exception handler (see desc.h).
+ */
+#include "vmc.h"
+#include "processor.h"
+#include "desc.h"
+
+struct idt_entry {
+	uint16_t off0, sel;
+	uint8_t ist, type_attr;
+	uint16_t off1;
+	uint32_t off2, zero;
+} __attribute__((packed));
+
+struct tss64 {
+	uint32_t res0;
+	uint64_t rsp[3];
+	uint64_t res1;
+	uint64_t ist[7];
+	uint64_t res2;
+	uint16_t res3, iomap_base;
+} __attribute__((packed));
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+#define IST_STACK_SIZE 4096
+enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, NR_IST = 3 };
+
+extern char isr_stubs[];		/* isr.S: 256 stubs of 16 bytes */
+extern uint64_t gdt[];			/* cstart64.S */
+extern char boot_stack[], boot_stack_top[];
+
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
+/* IST stacks: static for the boot CPU, from the page allocator for others */
+static uint8_t boot_ist[NR_IST * IST_STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t *ist_base[MAX_CPUS];
+static exception_handler_t handlers[256];
+static volatile int in_dump[MAX_CPUS];
+
+static const char *const names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
+	"#OF overflow", "#BR bound range", "#UD invalid opcode",
+	"#NM device not available", "#DF double fault", "coprocessor overrun",
+	"#TS invalid TSS", "#NP segment not present", "#SS stack fault",
+	"#GP general protection", "#PF page fault", "reserved 15",
+	"#MF x87 error", "#AC alignment check", "#MC machine check",
+	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+	"reserved 22", "reserved 23", "reserved 24", "reserved 25",
+	"reserved 26", "reserved 27", "#HV hypervisor injection",
+	"#VC VMM communication", "#SX security", "reserved 31",
+};
+
+const char *exception_name(unsigned int vector)
+{
+	return vector < 32 ? names[vector] : "interrupt";
+}
+
+exception_handler_t handle_exception(unsigned int vector, exception_handler_t h)
+{
+	exception_handler_t old;
+
+	if (vector >= 256)
+		return NULL;
+	old = handlers[vector];
+	handlers[vector] = h;
+	return old;
+}
+
+static void set_gate(unsigned int vec, uintptr_t addr, unsigned int ist)
+{
+	struct idt_entry *e = &idt[vec];
+
+	e->off0 = addr & 0xffff;
+	e->sel = KERNEL_CS;
+	e->ist = ist;
+	e->type_attr = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
+	e->off1 = (addr >> 16) & 0xffff;
+	e->off2 = addr >> 32;
+	e->zero = 0;
+}
+
+void setup_idt(void)
+{
+	struct desc_ptr p = { sizeof(idt) - 1, (uintptr_t)idt };
+	unsigned int v;
+
+	for (v = 0; v < 256; v++) {
+		unsigned int ist = v == DF_VECTOR ? IST_DF :
+				   v == NMI_VECTOR ? IST_NMI :
+				   v == MC_VECTOR ? IST_MC : 0;
+		set_gate(v, (uintptr_t)isr_stubs + 16 * v, ist);
+	}
+	asm volatile("lidt %0" : : "m"(p));
+}
+
+void setup_tss(unsigned int cpu)
+{
+	struct tss64 *t = &tss[cpu];
+	uint64_t base = (uintptr_t)t, limit = sizeof(*t) - 1;
+	unsigned int slot = TSS_SEL(cpu) / 8, i;
+
+	if (!ist_base[cpu])
+		ist_base[cpu] = cpu ? alloc_pages(2) : boot_ist;
+	if (!ist_base[cpu])
+		report_abort("no memory for the IST stacks of CPU %u", cpu);
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < NR_IST; i++)
+		t->ist[i] = (uintptr_t)ist_base[cpu] + (i + 1) * IST_STACK_SIZE;
+	t->iomap_base = sizeof(*t);	/* no I/O bitmap */
+	/* 16-byte available 64-bit TSS descriptor (type 9, present) */
+	gdt[slot] = (limit & 0xffff) | (base & 0xffffff) << 16 |
+		    0x89ull << 40 | ((limit >> 16) & 0xf) << 48 |
+		    ((base >> 24) & 0xff) << 56;
+	gdt[slot + 1] = base >> 32;
+	asm volatile("ltr %w0" : : "r"(TSS_SEL(cpu)) : "memory");
+}
+
+/* true if [p, p+16) is inside a stack this library set up */
+static bool frame_ok(uintptr_t p, unsigned int cpu)
+{
+	uintptr_t lo = (uintptr_t)boot_stack, hi = (uintptr_t)boot_stack_top;
+	uintptr_t ilo = (uintptr_t)ist_base[cpu];
+	uintptr_t ihi = ilo + NR_IST * IST_STACK_SIZE;
+
+	if (p & 7)
+		return false;
+	return (p >= lo && p + 16 <= hi) || (p >= ilo && p + 16 <= ihi);
+}
+
+static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
+{
+	uintptr_t fp = r->rbp;
+	int depth;
+
+	printf("UNEXPECTED EXCEPTION vector %lu (%s) on CPU %u\n",
+	       r->vector, exception_name(r->vector), cpu);
+	printf("error code %#lx  RIP %#018lx  CR2 %#018lx\n",
+	       r->error_code, r->rip, cr2);
+	printf("RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n",
+	       r->rax, r->rbx, r->rcx, r->rdx);
+	printf("RSI %016lx RDI %016lx RBP %016lx RSP %016lx\n",
+	       r->rsi, r->rdi, r->rbp, r->rsp);
+	printf("R8  %016lx R9  %016lx R10 %016lx R11 %016lx\n",
+	       r->r8, r->r9, r->r10, r->r11);
+	printf("R12 %016lx R13 %016lx R14 %016lx R15 %016lx\n",
+	       r->r12, r->r13, r->r14, r->r15);
+	printf("RFLAGS %016lx CS %04lx SS %04lx CR0 %08lx CR3 %08lx CR4 %08lx\n",
+	       r->rflags, r->cs, r->ss, read_cr0(), read_cr3(), read_cr4());
+	printf("backtrace: %#lx", r->rip);
+	/* frame: [fp] = caller's RBP, [fp+8] = return address */
+	for (depth = 0; depth < 24 && fp && frame_ok(fp, cpu); depth++) {
+		uintptr_t next = ((uintptr_t *)fp)[0];
+		uintptr_t ret = ((uintptr_t *)fp)[1];
+
+		printf(" %#lx", ret);
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+	printf("\n");
+}
+
+void do_exception(struct ex_regs *r);
+void do_exception(struct ex_regs *r)
+{
+	uint64_t cr2 = r->vector == PF_VECTOR ? read_cr2() : 0;
+	unsigned int cpu = smp_id();
+	uintptr_t rip = r->rip;
+
+	if (handlers[r->vector] && !in_dump[cpu]) {
+		handlers[r->vector](r);
+		return;
+	}
+	if (!in_dump[cpu] && fault_fixup(&rip, r->vector, r->error_code, cr2)) {
+		r->rip = rip;
+		return;
+	}
+	if (in_dump[cpu]) {
+		/* faulted while dumping: say so with the least machinery */
+		static const char msg[] = "\nUNEXPECTED EXCEPTION while dumping an exception\n";
+		console_write(msg, sizeof(msg) - 1);
+		exit(VMC_STATUS_ERROR);
+	}
+	in_dump[cpu] = 1;
+	if (r->vector != PF_VECTOR)
+		cr2 = read_cr2();
+	dump(r, cr2, cpu);
+	exit(VMC_STATUS_ERROR);
+}

@@ -1,0 +1,153 @@
+/*
+ * x86_64 boot setup: runs once on the boot CPU in long mode, before main().
+ *
+ * Multiboot info (v1):
+ *  - memory: the mmap (flags bit 6) if present, else mem_lower/mem_upper
+ *    (bit 0).  mem_size() = bytes of RAM marked available (type 1); the page
+ *    allocator gets the available region holding the image, from the image
+ *    end up to the region end, capped at 4 GiB (what cstart64.S maps).
+ *  - command line (bit 2).  Convention, as QEMU -kernel and GRUB do it: the
+ *    multiboot command line is "<payload path> [args...]".  The harness
+ *    must pass it the same way.  argv[0] = the test name = last path
+ *    component of the first word without a ".flat"/".elf" suffix;
+ *    boot_cmdline() = everything after the first word (leading blanks
+ *    removed) = the arguments; argv[1..] = parse_cmdline(boot_cmdline()).
+ * Everything needed from the info is copied before the allocator is set up,
+ * because loaders put the info right after the image, i.e. in the RAM the
+ * allocator hands out.
+ */
+#include "vmc.h"
+#include "argv.h"
+#include "processor.h"
+#include "desc.h"
+
+#define MB_BOOT_MAGIC	0x2BADB002
+#define MBI_MEM		(1u << 0)
+#define MBI_CMDLINE	(1u << 2)
+#define MBI_MMAP	(1u << 6)
+#define MAX_ARGS	64
+#define FOUR_GIB	0x100000000ull
+
+struct mb_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr, syms[4];
+	uint32_t mmap_length, mmap_addr;
+} __attribute__((packed));
+
+struct mb_mmap {
+	uint32_t size;
+	uint64_t base, len;
+	uint32_t type;
+} __attribute__((packed));
+
+extern char __image_end[];
+
+unsigned int x86_cpus_online = 1;
+int __argc;
+char *__argv[MAX_ARGS + 1];
+
+static uint64_t ram_bytes;
+static char cmdline_copy[4096];
+static const char *args_start = "";
+static char test_name[64];
+
+uint64_t mem_size(void)
+{
+	return ram_bytes;
+}
+
+const char *boot_cmdline(void)
+{
+	return args_start;
+}
+
+static void boot_fail(const char *why, uint64_t v)
+{
+	printf("ABORT: x86 boot: %s (%#lx)\n", why, v);
+	exit(VMC_STATUS_ERROR);
+}
+
+/* RAM from the image end to the end of the available region holding it */
+static void setup_memory(const struct mb_info *mbi)
+{
+	uint64_t img = (uintptr_t)__image_end, free_end = 0;
+
+	if (mbi->flags & MBI_MMAP) {
+		uintptr_t p = mbi->mmap_addr, end = p + mbi->mmap_length;
+
+		while (p + sizeof(struct mb_mmap) <= end) {
+			const struct mb_mmap *m = (const struct mb_mmap *)p;
+
+			if (m->type == 1 && m->len) {
+				ram_bytes += m->len;
+				if (m->base <= img && img < m->base + m->len)
+					free_end = m->base + m->len;
+			}
+			if (m->size < 20)
+				boot_fail("bad multiboot mmap entry size", m->size);
+			p += m->size + 4;
+		}
+	} else if (mbi->flags & MBI_MEM) {
+		ram_bytes = ((uint64_t)mbi->mem_lower + mbi->mem_upper) * 1024;
+		free_end = 0x100000 + (uint64_t)mbi->mem_upper * 1024;
+	} else {
+		boot_fail("multiboot info has neither mmap nor mem_upper, flags",
+			  mbi->flags);
+	}
+	if (free_end > FOUR_GIB)
+		free_end = FOUR_GIB;
+	if (free_end <= img)
+		boot_fail("no RAM after the image, image end", img);
+	alloc_init(img, free_end);
+}
+
+static void setup_cmdline(const struct mb_info *mbi)
+{
+	const char *src = (mbi->flags & MBI_CMDLINE) ?
+			  (const char *)(uintptr_t)mbi->cmdline : "";
+	char *p = cmdline_copy, *word, *base, *dot;
+	size_t n = strnlen(src, sizeof(cmdline_copy));
+
+	if (n == sizeof(cmdline_copy))
+		boot_fail("command line too long, bytes", n);
+	memcpy(cmdline_copy, src, n + 1);
+
+	/* first word: the payload path */
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	word = p;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	n = p - word;
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	args_start = p;
+
+	base = word;
+	for (char *q = word; q < word + n; q++)
+		if (*q == '/')
+			base = q + 1;
+	n -= base - word;
+	if (n >= sizeof(test_name))
+		n = sizeof(test_name) - 1;
+	memcpy(test_name, base, n);
+	test_name[n] = '\0';
+	dot = strrchr(test_name, '.');
+	if (dot && (!strcmp(dot, ".flat") || !strcmp(dot, ".elf")))
+		*dot = '\0';
+}
+
+void setup_x86(uint32_t magic, uint32_t info);
+void setup_x86(uint32_t magic, uint32_t info)
+{
+	const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)info;
+
+	setup_idt();
+	setup_tss(0);
+	if (magic != MB_BOOT_MAGIC)
+		boot_fail("EAX is not the multiboot magic 0x2BADB002", magic);
+	setup_cmdline(mbi);
+	setup_memory(mbi);
+	__argv[0] = test_name;
+	__argc = 1 + parse_cmdline(args_start, __argv + 1, MAX_ARGS);
+}
