@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Install the Debian packages vmconform needs (DESIGN §8, specs/toolchain.md §1).
+# Idempotent: prints nothing and changes nothing when every package is present.
+# Runs apt-get as root, or through sudo when not root; fails with a clear
+# message when neither is possible.  `-n` only lists what is missing.
+set -u
+
+# The one list.  Add a package here with a word on what needs it.
+PACKAGES=(
+	make gcc binutils          # host build
+	libelf-dev                 # harness ELF loader
+	linux-libc-dev             # KVM UAPI headers for the harness
+	qemu-system-x86            # x86_64 tests (qemu-system-data brings qboot.rom)
+	qemu-system-misc           # qemu-system-s390x
+	qemu-system-arm            # qemu-system-aarch64 (arm64 port)
+	gcc-s390x-linux-gnu        # s390x cross build (+ binutils-s390x-linux-gnu)
+	gcc-aarch64-linux-gnu      # arm64 cross build (+ binutils-aarch64-linux-gnu)
+	ovmf gnu-efi               # x86_64-efi environment
+	clang                      # fuzz targets
+	lcov                       # coverage of host-side code
+	shellcheck                 # make check lints every shell script
+	python3                    # JUnit well-formedness check in tests/runner
+)
+
+dry_run=no
+case "${1:-}" in
+-n) dry_run=yes ;;
+-h|--help)
+	echo "usage: scripts/setup.sh [-n]   (-n: only list missing packages)"
+	exit 0 ;;
+"") ;;
+*) echo "setup.sh: unknown option '$1' (usage: scripts/setup.sh [-n])" >&2; exit 2 ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "setup.sh: dpkg-query not found: this script needs Debian or a derivative;" \
+		"install by hand: ${PACKAGES[*]}" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$dry_run" = yes ]; then
+	printf '%s\n' "${missing[@]}"
+	exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=(sudo)
+	else
+		echo "setup.sh: missing packages: ${missing[*]}" >&2
+		echo "setup.sh: not root and no sudo: run as root: apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+echo "setup.sh: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! "${sudo[@]}" apt-get update -qq; then
+	echo "setup.sh: apt-get update failed" >&2
+	exit 1
+fi
+if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+	echo "setup.sh: apt-get install failed for: ${missing[*]}" >&2
+	exit 1
+fi
