@@ -17,11 +17,19 @@ include config.mak
 config.mak:
 	./configure
 
-CFG_ARCH := $(ARCH)
+# (read from the file: a command-line ARCH= overrides the include's value)
+CFG_ARCH := $(shell sed -n 's/^ARCH=//p' config.mak 2>/dev/null)
 ifneq ($(origin ARCH),command line)
 ARCH := $(CFG_ARCH)
 endif
 # A command-line ARCH other than the configured one gets that arch's defaults.
+# (defined before use: the := below expands them at once)
+ARCH_CROSS_s390x := s390x-linux-gnu-
+ARCH_CROSS_arm64 := aarch64-linux-gnu-
+ARCH_CROSS_x86_64 := x86_64-linux-gnu-
+ARCH_CPU_s390x := z13
+ARCH_CPU_arm64 := cortex-a57
+ARCH_CPU_x86_64 := x86-64
 ifeq ($(ARCH),$(CFG_ARCH))
 GUEST_CROSS := $(CROSS_PREFIX)
 GUEST_CPU := $(PROCESSOR)
@@ -29,12 +37,6 @@ else
 GUEST_CROSS := $(if $(filter $(ARCH),$(shell uname -m | sed 's/aarch64/arm64/')),,$(ARCH_CROSS_$(ARCH)))
 GUEST_CPU := $(ARCH_CPU_$(ARCH))
 endif
-ARCH_CROSS_s390x := s390x-linux-gnu-
-ARCH_CROSS_arm64 := aarch64-linux-gnu-
-ARCH_CROSS_x86_64 := x86_64-linux-gnu-
-ARCH_CPU_s390x := z13
-ARCH_CPU_arm64 := cortex-a57
-ARCH_CPU_x86_64 := x86-64
 
 ARCHDIR_x86_64 := x86
 ARCHDIR_s390x := s390x

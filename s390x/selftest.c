@@ -1,0 +1,297 @@
+/*
+ * s390x selftest: the framework's own guest side works on s390x, so other
+ * s390x tests can be believed.  Rules checked, and why:
+ *  - boot: we run in 64-bit addressing mode (PSW EA+BA), supervisor state,
+ *    DAT and I/O/external interruptions off, prefix 0, with CR0 AFP and the
+ *    service-signal subclass on, because cstart.S promises that state and the
+ *    other tests assume it;
+ *  - printf: snprintf gives the C99 result for conversions and length
+ *    modifiers (big-endian here, so the va_arg widths matter), because every
+ *    message goes through it;
+ *  - report: report() and report_xfail() return what they were given;
+ *  - argv: the -append text reaches main() as argv[1..] and argv[0] is the
+ *    test name (expects args "mem=128 arg1 arg2=x", as in unittests.cfg;
+ *    without arguments the argument check is skipped);
+ *  - memory: mem_size() from SCLP read-SCP-info equals the RAM size given as
+ *    mem=<MiB>, and the allocator hands out writable RAM after the image;
+ *  - STFLE: facility 1 (z/Architecture installed) and 2 (z/Architecture
+ *    active) are set, since we are running in z/Architecture mode;
+ *  - expected faults: FAULT_INSN + fault_arm/fault_take report operation
+ *    (0x01), privileged-operation (0x02, from problem state), specification
+ *    (0x06) and addressing (0x05) with the architectural program-interruption
+ *    code and instruction length, resume after the instruction with the
+ *    registers intact, and report nothing when nothing faulted.  Every other
+ *    s390x test's negative checks rely on this.
+ */
+#include "vmc.h"
+#include "argv.h"
+#include "s390x.h"
+#include "fault-asm.h"
+
+extern char __image_end[];
+
+/* ---- boot state ---- */
+
+static uint32_t stpx(void)
+{
+	uint32_t p;
+
+	asm volatile("stpx %0" : "=Q"(p));
+	return p;
+}
+
+static void check_boot_state(void)
+{
+	uint64_t mask = extract_psw_mask(), cr0 = stctg(0);
+
+	report_prefix_push("boot");
+	report((mask & PSW_MASK_64) == PSW_MASK_64,
+	       "PSW EA and BA are set: 64-bit addressing (mask %#lx)", mask);
+	report(!(mask & (PSW_MASK_PSTATE | PSW_MASK_DAT | PSW_MASK_IO | PSW_MASK_EXT)),
+	       "PSW: supervisor state, DAT, I/O and external interruptions off (mask %#lx)",
+	       mask);
+	report(stpx() == 0, "the boot CPU's prefix is 0 (prefix %#x)", stpx());
+	report((cr0 & (CR0_AFP | CR0_SERVICE_SIGNAL)) == (CR0_AFP | CR0_SERVICE_SIGNAL),
+	       "CR0 has AFP and the service-signal subclass mask set (CR0 %#lx)", cr0);
+	report(sclp_cpu_count() >= 1 && sclp_cpu_addr(0) == stap(),
+	       "SCLP lists %u CPU(s), the first is this CPU (address %u, STAP %u)",
+	       sclp_cpu_count(), sclp_cpu_addr(0), stap());
+	report(test_facility(1) && test_facility(2),
+	       "STFLE: facility 1 (z/Architecture installed) and 2 (active) are set");
+	report_prefix_pop();
+}
+
+/* ---- printf ---- */
+
+static char buf[128];
+
+static void check_fmt(const char *expect, const char *call, int ret)
+{
+	report(ret == (int)strlen(expect) && !strcmp(buf, expect),
+	       "snprintf(%s) gives \"%s\" and returns %d (got \"%s\", %d)",
+	       call, expect, (int)strlen(expect), buf, ret);
+}
+
+#define FMT(expect, ...)						\
+	do {								\
+		memset(buf, 'Z', sizeof(buf));				\
+		check_fmt(expect, #__VA_ARGS__,				\
+			  snprintf(buf, sizeof(buf), __VA_ARGS__));	\
+	} while (0)
+
+static void check_printf(void)
+{
+	int r;
+
+	report_prefix_push("printf");
+	FMT("-42", "%d", -42);
+	FMT("4294967295", "%u", 4294967295u);
+	FMT("beef BEEF", "%x %X", 0xbeef, 0xbeef);
+	FMT("-9223372036854775808", "%ld", (long)(-0x7fffffffffffffffL - 1));
+	FMT("ffffffffffffffff", "%lx", ~0ul);
+	FMT("123456789abcdef", "%llx", 0x123456789abcdefull);
+	FMT("-1 -1", "%hhd %hd", 255, 65535);
+	FMT("12345", "%zu", (size_t)12345);
+	FMT("00042|42   |", "%05d|%-5d|", 42, 42);
+	FMT("0xff 010", "%#x %#o", 255, 8);
+	FMT("ab", "%.2s", "abcdef");
+	FMT("0x1234", "%p", (void *)0x1234);
+	FMT("a=1 b=2 c=3 d=4 e=5 f=6 g=7", "a=%d b=%ld c=%d d=%lld e=%d f=%u g=%d",
+	    1, 2L, 3, 4LL, 5, 6u, 7);
+	memset(buf, 'Z', sizeof(buf));
+	r = snprintf(buf, 5, "%d", 123456789);
+	report(r == 9 && !strcmp(buf, "1234"),
+	       "snprintf truncated to 5 bytes stores \"1234\" and returns 9 (got \"%s\", %d)",
+	       buf, r);
+	report_prefix_pop();
+}
+
+/* ---- report ---- */
+
+static void check_report(void)
+{
+	bool r;
+
+	report_prefix_push("report");
+	r = report(1 + 1 == 2, "report(true) prints PASS");
+	report(r, "report(true, ...) returned true");
+	r = report_xfail(true, false,
+			 "report_xfail(xfail, failing) prints XFAIL and counts an expected failure");
+	report(!r, "report_xfail(xfail, failing) returned false");
+	report_prefix_pop();
+}
+
+/* ---- argv, memory ---- */
+
+static void check_args(int argc, char **argv, long *mem_mib)
+{
+	static const char *const want[] = { "arg1", "arg2=x" };
+	const char *rest[8];
+	int i, nrest = 0;
+	char joined[256] = "";
+
+	report_prefix_push("argv");
+	report(argv[argc] == NULL, "argv[argc] is NULL");
+	report(!strcmp(argv[0], "selftest"),
+	       "argv[0] is the test name \"selftest\" (got \"%s\")", argv[0]);
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "mem=", 4))
+			*mem_mib = strtol(argv[i] + 4, NULL, 0);
+		else if (nrest < (int)ARRAY_SIZE(rest))
+			rest[nrest++] = argv[i];
+	}
+	if (argc == 1) {
+		report_skip("argv[1..] match the cfg args (no arguments: "
+			    "run with args = mem=128 arg1 arg2=x)");
+	} else {
+		report(nrest == 2 && !strcmp(rest[0], want[0]) && !strcmp(rest[1], want[1]),
+		       "the arguments other than mem= are exactly \"arg1\" \"arg2=x\" (%d of them)",
+		       nrest);
+		for (i = 1; i < argc; i++) {
+			if (i > 1)
+				strcat(joined, " ");
+			if (strlen(joined) + strlen(argv[i]) < sizeof(joined) - 1)
+				strcat(joined, argv[i]);
+		}
+		report(!strcmp(boot_cmdline(), joined),
+		       "boot_cmdline() \"%s\" (the -append text at 0x10480) is argv[1..] joined by blanks \"%s\"",
+		       boot_cmdline(), joined);
+	}
+	report_prefix_pop();
+}
+
+static void check_memory(long mem_mib)
+{
+	uintptr_t img = ALIGN_UP((uintptr_t)__image_end, PAGE_SIZE);
+	volatile uint64_t *p = alloc_page(), *q = alloc_page();
+
+	report_prefix_push("memory");
+	if (mem_mib <= 0)
+		report_skip("mem_size() matches the guest RAM size (no mem=<MiB> argument: "
+			    "pass args = mem=128 with QEMU -m 128)");
+	else
+		report(mem_size() == (uint64_t)mem_mib << 20,
+		       "mem_size() from SCLP read SCP info is mem=%ld MiB (%lu bytes)",
+		       mem_mib, (unsigned long)mem_size());
+	report(p && q && p != q && !((uintptr_t)p & (PAGE_SIZE - 1)) &&
+	       (uintptr_t)p >= img && (uintptr_t)p + PAGE_SIZE <= mem_size(),
+	       "alloc_page() gives distinct page-aligned pages between the image end %#lx "
+	       "and the RAM end (%p, %p)", img, p, q);
+	if (p) {
+		p[0] = 0x0123456789abcdefULL;
+		p[511] = ~p[0];
+		report(p[0] == 0x0123456789abcdefULL && p[511] == ~0x0123456789abcdefULL,
+		       "an allocated page is writable");
+		free_page((void *)p);
+	}
+	if (q)
+		free_page((void *)q);
+	report_prefix_pop();
+}
+
+/* ---- expected faults ---- */
+
+struct where { uintptr_t insn, next; };
+
+static void check_fault(const char *what, struct fault f, struct where w,
+			unsigned int code, unsigned int ilen, uintptr_t want_addr)
+{
+	report(f.raised && f.vector == code && f.error_code == ilen &&
+	       f.addr == want_addr,
+	       "%s: program interruption %#x, instruction length %u, old PSW %#lx "
+	       "(raised %d, code %#x, length %lu, old PSW %#lx; insn at %#lx)",
+	       what, code, ilen, want_addr, f.raised, f.vector,
+	       (unsigned long)f.error_code, (unsigned long)f.addr, w.insn);
+}
+
+static void check_faults(void)
+{
+	struct fault f;
+	struct where w;
+	uint64_t r6, val;
+	uint64_t bad = mem_size() + (1UL << 20);
+
+	report_prefix_push("fault");
+
+	/* nothing faults */
+	fault_arm();
+	asm volatile(FAULT_INSN("lghi %[v],7")
+		     : [v] "=d"(val));
+	f = fault_take();
+	report(!f.raised && val == 7,
+	       "an instruction that does not fault gives raised = 0 (raised %d)", f.raised);
+
+	/* operation: opcode 0x00 is unassigned (2-byte format) */
+	r6 = 0x5a5a5a5a12345678UL;
+	fault_arm();
+	asm volatile(FAULT_INSN(".insn e,0x0000")
+		     "	larl	%[i],661b\n"
+		     "	larl	%[n],662b\n"
+		     : [i] "=a"(w.insn), [n] "=a"(w.next), [r6] "+d"(r6));
+	f = fault_take();
+	check_fault("opcode 0x00", f, w, PGM_OPERATION, 2, w.next);
+	report(r6 == 0x5a5a5a5a12345678UL,
+	       "registers survive the handled interruption (r6 %#lx)", r6);
+
+	/* privileged operation: STCTG in problem state */
+	fault_arm();
+	enter_pstate();
+	asm volatile(FAULT_INSN("stctg 0,0,%[v]")
+		     "	larl	%[i],661b\n"
+		     "	larl	%[n],662b\n"
+		     : [i] "=a"(w.insn), [n] "=a"(w.next), [v] "=Q"(val));
+	r6 = in_pstate();
+	leave_pstate();
+	f = fault_take();
+	check_fault("STCTG in problem state", f, w, PGM_PRIVILEGED, 6, w.next);
+	report(r6 == 1 && !in_pstate(),
+	       "enter_pstate() runs in problem state and leave_pstate() returns to "
+	       "supervisor state (was %lu, now %d)", r6, in_pstate());
+
+	/* specification: DIVIDE (DR) with an odd R1 */
+	fault_arm();
+	asm volatile("	lghi	%%r1,99\n"
+		     "	lghi	%%r2,3\n"
+		     FAULT_INSN(".insn rr,0x1d00,1,2")
+		     "	larl	%[i],661b\n"
+		     "	larl	%[n],662b\n"
+		     "	lgr	%[v],%%r1\n"
+		     : [i] "=a"(w.insn), [n] "=a"(w.next), [v] "=d"(val)
+		     : : "r1", "r2");
+	f = fault_take();
+	check_fault("DR with odd R1", f, w, PGM_SPECIFICATION, 2, w.next);
+	report(val == 99, "the suppressed DR left R1 unchanged (r1 %lu)", val);
+
+	/* addressing: a load from above the end of RAM */
+	fault_arm();
+	asm volatile(FAULT_INSN("lg %[v],0(%[a])")
+		     "	larl	%[i],661b\n"
+		     "	larl	%[n],662b\n"
+		     : [i] "=a"(w.insn), [n] "=a"(w.next), [v] "=d"(val)
+		     : [a] "a"(bad));
+	f = fault_take();
+	report(f.raised && f.vector == PGM_ADDRESSING && f.error_code == 6 &&
+	       (f.addr == w.next || f.addr == w.insn),
+	       "LG from %#lx (1 MiB above RAM): program interruption %#x, length 6, "
+	       "old PSW at the LG or after it (raised %d, code %#x, length %lu, old PSW %#lx)",
+	       bad, PGM_ADDRESSING, f.raised, f.vector,
+	       (unsigned long)f.error_code, (unsigned long)f.addr);
+
+	/* the record is cleared by fault_take() */
+	f = fault_take();
+	report(!f.raised && !f.vector, "fault_take() cleared the record");
+	report_prefix_pop();
+}
+
+int main(int argc, char **argv)
+{
+	long mem_mib = 0;
+
+	check_boot_state();
+	check_printf();
+	check_report();
+	check_args(argc, argv, &mem_mib);
+	check_memory(mem_mib);
+	check_faults();
+	return report_summary();
+}
