@@ -13,6 +13,7 @@ int parse_cmdline(const char *s, char **argv, int max)
 
 	if (max < 1)
 		return 0;
+	used = 0;
 	while (argc < max - 1) {
 		char *word = storage + used;
 		bool quoted = false;

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#define VMC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define VMC_PRINTF(f, a) __attribute__((format(__printf__, f, a)))
 
 /* one check: PASS if pass, else FAIL; returns pass */
 bool report(bool pass, const char *fmt, ...) VMC_PRINTF(2, 3);

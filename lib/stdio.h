@@ -17,11 +17,11 @@
 #define EOF (-1)
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+	__attribute__((format(__printf__, 3, 0)));
 int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+	__attribute__((format(__printf__, 3, 4)));
+int vprintf(const char *fmt, va_list ap) __attribute__((format(__printf__, 1, 0)));
+int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 /* writes s and a newline, like C puts */
 int puts(const char *s);
 int putchar(int c);
