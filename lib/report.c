@@ -42,18 +42,19 @@ static void spin_unlock(int *l)
 static void print_line(const char *kind, const char *fmt, va_list ap)
 {
 	char line[LINE_MAX];
-	size_t cap = sizeof(line) - 1;	/* keep a byte for the newline */
 	size_t n;
 	int r;
 
-	r = snprintf(line, cap, "%s: %s%s", kind, prefix, prefix[0] ? ": " : "");
-	n = (size_t)r < cap ? (size_t)r : cap - 1;
-	r = vsnprintf(line + n, cap - n, fmt, ap);
-	if (n + (size_t)r < cap) {
+	/* at most LINE_MAX - 1 characters, then the newline where the NUL was */
+	r = snprintf(line, sizeof(line), "%s: %s%s", kind, prefix,
+		     prefix[0] ? ": " : "");
+	n = (size_t)r < sizeof(line) ? (size_t)r : sizeof(line) - 1;
+	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (n + (size_t)r < sizeof(line)) {
 		n += (size_t)r;
 	} else {
 		/* a cut line says so and still ends with a newline */
-		n = cap - 1;
+		n = sizeof(line) - 1;
 		memcpy(line + n - 3, "...", 3);
 	}
 	line[n++] = '\n';

@@ -223,6 +223,8 @@ static void one_case(struct group *g, const struct pcase *c)
 	memset(theirs, GUARD, sizeof(theirs));
 	CALL(r_ours, vmc_snprintf, null ? NULL : ours, size, c);
 	CALL(r_theirs, snprintf, null ? NULL : theirs, size, c);
+	if (break_printf)
+		theirs[0] ^= 1;
 	g->cases++;
 	if (r_ours != r_theirs || memcmp(ours, theirs, sizeof(ours))) {
 		describe(c, d, sizeof(d));

@@ -33,6 +33,9 @@ bool test_strtol(unsigned long n);
 bool test_ctype(void);
 bool test_misc(unsigned long n);
 
+/* -b: corrupt the printf reference to prove the group can fail */
+extern bool break_printf;
+
 /* captured console output (vmc_console_write fake) */
 extern char console_buf[1 << 16];
 extern size_t console_len;

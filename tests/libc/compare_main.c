@@ -4,8 +4,10 @@
  * and compared with glibc over generated cases.  Checks that the small libc
  * the payloads print and parse with behaves like C99 says (glibc as the
  * reference), so a wrong digit in a test's output is not the library's.
- * Usage: libc-compare [-n CASES] [-s SEED]; the seed is fixed by default so
- * a failure reproduces.  Prints PASS/FAIL lines per group; exit 1 on FAIL.
+ * Usage: libc-compare [-n CASES] [-s SEED] [-b]; the seed is fixed by
+ * default so a failure reproduces.  Prints PASS/FAIL lines per group; exit 1
+ * on FAIL.  -b ("broken") corrupts one byte of glibc's printf output in
+ * every case, so check.sh can see the printf group fail when it should.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "vmc_api.h"
 
 static uint64_t rng_state;
+bool break_printf;
 
 void rnd_seed(uint64_t seed)
 {
@@ -107,12 +110,14 @@ int main(int argc, char **argv)
 	bool ok = true;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b")) != -1) {
 		switch (opt) {
+		case 'b': break_printf = true; break;
 		case 'n': n = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: %s [-n CASES] [-s SEED]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n CASES] [-s SEED] [-b]\n",
+				argv[0]);
 			return 2;
 		}
 	}
