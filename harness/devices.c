@@ -1,0 +1,163 @@
+/*
+ * vmc-harness: the port-I/O device model.  Every KVM_EXIT_IO comes here;
+ * the exit is recorded in the exit log, and a port no device owns makes the
+ * vCPU loop end the run as ERROR.
+ *
+ *   0x3f8-0x3ff  COM1: THR writes go to stdout (capped, --console-cap);
+ *                LSR reads "THR empty"; the other registers are latches
+ *   0xf4         exit port: OUT v ends the run with status (v << 1) | 1
+ *   0xf8         channel: 32-bit OUT = GPA of a request block;
+ *                32-bit IN = VMC_CHAN_MAGIC (QEMU reads all-ones)
+ *   0xf9         scratch: any OUT is accepted and logged; IN returns the
+ *                last value written (per vCPU)
+ */
+#include "harness.h"
+
+#define UART_LSR_THRE	0x20
+#define UART_LSR_TEMT	0x40
+#define UART_LCR_DLAB	0x80
+
+static pthread_mutex_t con_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t con_cap, con_written;
+static bool con_truncated;
+static uint8_t uart[8];		/* latched register values by offset */
+static uint8_t uart_dll, uart_dlm;
+
+void devices_init(uint64_t console_cap)
+{
+	con_cap = console_cap;
+	uart[3] = 0x03;	/* LCR: 8N1 */
+}
+
+void console_flush(void)
+{
+	pthread_mutex_lock(&con_lock);
+	fflush(stdout);
+	pthread_mutex_unlock(&con_lock);
+}
+
+static void console_put(uint8_t c)
+{
+	pthread_mutex_lock(&con_lock);
+	if (con_truncated) {
+		pthread_mutex_unlock(&con_lock);
+		return;
+	}
+	if (con_written >= con_cap) {
+		con_truncated = true;
+		printf("\n[vmc-harness: console output truncated at %llu bytes "
+		       "(--console-cap); the rest is dropped]\n",
+		       (unsigned long long)con_cap);
+		fflush(stdout);
+		warnx_h("console output truncated at %llu bytes", (unsigned long long)con_cap);
+		pthread_mutex_unlock(&con_lock);
+		return;
+	}
+	con_written++;
+	putchar(c);
+	if (c == '\n')
+		fflush(stdout);
+	pthread_mutex_unlock(&con_lock);
+}
+
+static uint32_t get_val(const uint8_t *p, uint8_t size)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, p, size > 4 ? 4 : size);
+	return v;
+}
+
+static void put_val(uint8_t *p, uint8_t size, uint32_t v)
+{
+	memcpy(p, &v, size > 4 ? 4 : size);
+}
+
+/* one element of a COM1 access */
+static void serial_io(unsigned off, bool out, uint8_t *p, uint8_t size)
+{
+	bool dlab = uart[3] & UART_LCR_DLAB;
+	uint8_t v = 0;
+
+	if (out) {
+		uint8_t b = (uint8_t)get_val(p, size);
+
+		if (off == 0 && !dlab)
+			console_put(b);
+		else if (off == 0)
+			uart_dll = b;
+		else if (off == 1 && dlab)
+			uart_dlm = b;
+		else if (off != 2 && off != 5 && off != 6)
+			uart[off] = b;
+		return;
+	}
+	switch (off) {
+	case 0: v = dlab ? uart_dll : 0; break;		/* RBR: nothing received */
+	case 1: v = dlab ? uart_dlm : uart[1]; break;
+	case 2: v = 0x01; break;			/* IIR: no interrupt */
+	case 5: v = UART_LSR_THRE | UART_LSR_TEMT; break;
+	case 6: v = 0xb0; break;			/* MSR: DCD DSR CTS */
+	default: v = uart[off]; break;
+	}
+	put_val(p, size, v);
+}
+
+bool devices_pio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint16_t port = run->io.port;
+	uint8_t size = run->io.size;
+	uint32_t count = run->io.count;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	struct vmc_exit_rec rec = {
+		.reason = KVM_EXIT_IO, .index = port, .size = size,
+		.flags = (out ? VMC_EXITF_OUT : 0) | (count > 1 ? VMC_EXITF_STRING : 0),
+	};
+	bool known = true, chan = false, exit_req = false;
+	uint64_t seq;
+
+	rec.rip = vcpu_rip(v);
+	if (size == 0 || size > 4 || count == 0 ||
+	    run->io.data_offset > (uint64_t)v->vm->run_size ||
+	    (uint64_t)size * count > v->vm->run_size - run->io.data_offset) {
+		rec.flags |= VMC_EXITF_BAD;
+		exitlog_record(v, &rec);
+		return false;
+	}
+	if (port >= VMC_SERIAL_PORT && port < VMC_SERIAL_PORT + 8) {
+		for (uint32_t i = 0; i < count; i++)
+			serial_io(port - VMC_SERIAL_PORT, out, data + i * size, size);
+	} else if (port == VMC_EXIT_PORT) {
+		if (out)
+			exit_req = true;
+		else
+			put_val(data, size, 0);
+	} else if (port == VMC_CHANNEL_PORT) {
+		if (!out)
+			for (uint32_t i = 0; i < count; i++)
+				put_val(data + i * size, size, size == 4 ? VMC_CHAN_MAGIC : ~0u);
+		else if (size == 4 && count == 1)
+			chan = true;
+		else
+			rec.flags |= VMC_EXITF_BAD;	/* ignored: not a 32-bit OUT */
+	} else if (port == VMC_SCRATCH_PORT) {
+		for (uint32_t i = 0; i < count; i++) {
+			if (out)
+				v->scratch = get_val(data + i * size, size);
+			else
+				put_val(data + i * size, size, v->scratch);
+		}
+	} else {
+		known = false;
+	}
+	rec.data = get_val(data, size);
+	seq = exitlog_record(v, &rec);
+	if (chan)
+		channel_request(v, rec.data, seq);
+	if (exit_req)
+		run_finish(VMC_QEMU_EXIT_CODE(rec.data), "guest wrote %llu to the exit port",
+			   (unsigned long long)rec.data);
+	return known;
+}

@@ -1,0 +1,195 @@
+/*
+ * vmc-harness: the exit log.  Every VM exit is recorded here (reason,
+ * details, RIP, vCPU) in a ring of the last RING_SIZE exits; with
+ * --exit-log FILE each one is also written to FILE as one line.  The ring
+ * serves EXIT_READ; the per-vCPU expectations (EXPECT) are compared here as
+ * exits are recorded.
+ *
+ * Expectations skip the exits that are the protocol itself or console
+ * noise: channel-port and serial-port (0x3f8-0x3ff) accesses.
+ */
+#include "harness.h"
+
+#define RING_SIZE 65536u	/* power of two */
+
+static struct vmc_exit_rec ring[RING_SIZE];
+static uint64_t next_seq;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static FILE *log_file;
+
+static const char *const reason_names[] = {
+	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
+	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
+	[KVM_EXIT_IO] = "IO",
+	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
+	[KVM_EXIT_DEBUG] = "DEBUG",
+	[KVM_EXIT_HLT] = "HLT",
+	[KVM_EXIT_MMIO] = "MMIO",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[KVM_EXIT_INTR] = "INTR",
+	[KVM_EXIT_SET_TPR] = "SET_TPR",
+	[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+	[KVM_EXIT_S390_SIEIC] = "S390_SIEIC",
+	[KVM_EXIT_S390_RESET] = "S390_RESET",
+	[KVM_EXIT_DCR] = "DCR",
+	[KVM_EXIT_NMI] = "NMI",
+	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	[KVM_EXIT_OSI] = "OSI",
+	[KVM_EXIT_PAPR_HCALL] = "PAPR_HCALL",
+	[KVM_EXIT_S390_UCONTROL] = "S390_UCONTROL",
+	[KVM_EXIT_WATCHDOG] = "WATCHDOG",
+	[KVM_EXIT_S390_TSCH] = "S390_TSCH",
+	[KVM_EXIT_EPR] = "EPR",
+	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+	[KVM_EXIT_S390_STSI] = "S390_STSI",
+	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
+	[KVM_EXIT_HYPERV] = "HYPERV",
+	[KVM_EXIT_ARM_NISV] = "ARM_NISV",
+	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
+	[KVM_EXIT_DIRTY_RING_FULL] = "DIRTY_RING_FULL",
+	[KVM_EXIT_AP_RESET_HOLD] = "AP_RESET_HOLD",
+	[KVM_EXIT_X86_BUS_LOCK] = "X86_BUS_LOCK",
+	[KVM_EXIT_XEN] = "XEN",
+	[KVM_EXIT_RISCV_SBI] = "RISCV_SBI",
+	[KVM_EXIT_RISCV_CSR] = "RISCV_CSR",
+	[KVM_EXIT_NOTIFY] = "NOTIFY",
+	[KVM_EXIT_LOONGARCH_IOCSR] = "LOONGARCH_IOCSR",
+	[KVM_EXIT_MEMORY_FAULT] = "MEMORY_FAULT",
+	[KVM_EXIT_TDX] = "TDX",
+};
+
+const char *exit_reason_name(uint32_t reason)
+{
+	if (reason < ARRAY_SIZE(reason_names) && reason_names[reason])
+		return reason_names[reason];
+	return "?";
+}
+
+void exitlog_init(const char *path)
+{
+	if (!path)
+		return;
+	log_file = fopen(path, "w");
+	if (!log_file)
+		die(HX_USAGE, "--exit-log %s: %s", path, strerror(errno));
+	fprintf(log_file, "# seq vcpu reason index size flags data rip\n");
+}
+
+void exitlog_close(void)
+{
+	pthread_mutex_lock(&log_lock);
+	if (log_file)
+		fclose(log_file);
+	log_file = NULL;
+	pthread_mutex_unlock(&log_lock);
+}
+
+void exitlog_lock(void)
+{
+	pthread_mutex_lock(&log_lock);
+}
+
+void exitlog_unlock(void)
+{
+	pthread_mutex_unlock(&log_lock);
+}
+
+static bool expectable(const struct vmc_exit_rec *r)
+{
+	if (r->reason != KVM_EXIT_IO)
+		return true;
+	if (r->index == VMC_CHANNEL_PORT)
+		return false;
+	return r->index < VMC_SERIAL_PORT || r->index > VMC_SERIAL_PORT + 7;
+}
+
+static bool expect_match(const struct vmc_expect_ent *e, const struct vmc_exit_rec *r)
+{
+	if (e->reason != r->reason || e->index != r->index)
+		return false;
+	if ((e->flags & VMC_EXPECT_F_DATA) && e->data != r->data)
+		return false;
+	if ((e->flags & VMC_EXPECT_F_DIR) &&
+	    !!e->dir_out != !!(r->flags & VMC_EXITF_OUT))
+		return false;
+	return true;
+}
+
+/* caller holds log_lock */
+static void expect_feed(struct vcpu *v, const struct vmc_exit_rec *r)
+{
+	struct expect_state *x = &v->expect;
+
+	if (x->state != VMC_EXPECT_PENDING || !expectable(r))
+		return;
+	if (expect_match(&x->ent[x->next], r)) {
+		if (++x->next == x->count)
+			x->state = VMC_EXPECT_MATCHED;
+		return;
+	}
+	x->state = VMC_EXPECT_MISMATCH;
+	x->mismatch_at = x->next;
+	x->bad_expected = x->ent[x->next];
+	x->bad_got = *r;
+}
+
+uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec)
+{
+	struct vmc_exit_rec *slot;
+	uint64_t seq;
+
+	pthread_mutex_lock(&log_lock);
+	slot = &ring[next_seq % RING_SIZE];
+	*slot = *rec;
+	slot->seq = (uint32_t)next_seq;
+	slot->vcpu = (uint16_t)v->id;
+	seq = next_seq++;
+	expect_feed(v, slot);
+	if (log_file)
+		fprintf(log_file, "%u %u %s 0x%x %u 0x%x 0x%llx 0x%llx\n", slot->seq,
+			slot->vcpu, exit_reason_name(slot->reason), slot->index,
+			slot->size, slot->flags, (unsigned long long)slot->data,
+			(unsigned long long)slot->rip);
+	pthread_mutex_unlock(&log_lock);
+	return seq;
+}
+
+uint64_t exitlog_next_seq(void)
+{
+	return next_seq;
+}
+
+/* caller holds log_lock */
+uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
+		      uint32_t reason, uint32_t index, struct vmc_exit_rec *out,
+		      uint32_t max, uint32_t *count, bool *lost)
+{
+	uint32_t total = 0;
+	uint64_t seq = from;
+
+	*count = 0;
+	*lost = false;
+	if (end > next_seq)
+		end = next_seq;
+	if (end > RING_SIZE && seq < end - RING_SIZE) {
+		*lost = true;
+		seq = end - RING_SIZE;
+	}
+	for (; seq < end; seq++) {
+		const struct vmc_exit_rec *r = &ring[seq % RING_SIZE];
+
+		if (!(flags & VMC_READ_F_ALL_VCPUS) && r->vcpu != vcpu)
+			continue;
+		if ((flags & VMC_READ_F_REASON) && r->reason != reason)
+			continue;
+		if ((flags & VMC_READ_F_INDEX) && r->index != index)
+			continue;
+		if (*count < max)
+			out[(*count)++] = *r;
+		total++;
+	}
+	return total;
+}

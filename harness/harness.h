@@ -1,0 +1,218 @@
+/*
+ * vmc-harness: the VMM's shared state and the interfaces between its files.
+ *
+ *   main.c        options, run control, verdict
+ *   host.c        host detection (flavor, capabilities), --host-info
+ *   vm.c          /dev/kvm, the VM, guest RAM, irqchip, guest-memory access
+ *   load.c        ELF loader + multiboot v1 hand-off data
+ *   vcpu.c        vCPU setup, the KVM_RUN loop, watchdog, register dump
+ *   devices.c     port I/O: serial, exit port, scratch port, channel port
+ *   exitlog.c     the exit log (ring + --exit-log file) and expectations
+ *   channel.c     request validation and dispatch through the op table
+ *   ops-*.c       one family of channel ops each
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kvm-compat.h"
+#include "channel-abi.h"
+#include "status.h"
+#include "util.h"
+
+/* ---- host.c ---- */
+struct host_info {
+	bool kvm_ok;		/* /dev/kvm opened */
+	int kvm_errno;		/* why not */
+	int flavor;		/* VMC_FLAVOR_* */
+	bool vmx_svm;		/* KVM runs on VMX/SVM (kvm_intel / kvm_amd) */
+	int api_version;
+	uint64_t features;	/* VMC_FEAT_HOST_* and VMC_FEAT_CAP_* bits */
+};
+const char *flavor_name(int flavor);
+/* fill *h; kvm_fd < 0 means /dev/kvm could not be opened */
+void host_detect(struct host_info *h, int kvm_fd, int kvm_errno);
+/* vmc-harness --host-info */
+int host_info_main(void);
+
+/* ---- vm.c ---- */
+#define MAX_VCPUS 64
+
+struct vcpu;
+
+struct vm {
+	int kvm_fd, vm_fd;
+	uint8_t *mem;
+	uint64_t mem_size;
+	bool irqchip;
+	bool sync_regs;		/* KVM_CAP_SYNC_REGS has KVM_SYNC_X86_REGS */
+	int run_size;
+	int nr_vcpus;
+	struct vcpu *vcpus;
+	struct host_info host;
+};
+
+/* open /dev/kvm or exit 77 with "SKIP: /dev/kvm: ..." */
+int kvm_open_or_skip(void);
+void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip);
+/*
+ * Guest memory access.  Every address a guest hands us goes through
+ * gpa_range_ok() first: [gpa, gpa + len) must lie inside RAM without wrap.
+ */
+bool gpa_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len);
+/* host pointer for a checked range, NULL when gpa_range_ok() fails */
+void *gpa_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
+int gpa_read(const struct vm *vm, uint64_t gpa, void *dst, uint64_t len);
+int gpa_write(const struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+
+/* ---- load.c ---- */
+struct boot_info {
+	uint32_t entry;		/* physical entry point */
+	uint32_t mbi;		/* GPA of the multiboot info */
+	uint32_t gdt;		/* GPA of the boot GDT */
+	uint64_t image_lo, image_hi;	/* loaded range */
+};
+/*
+ * Read and validate an x86 multiboot ELF (ELF32 i386 or ELF64 x86-64) for
+ * a guest of mem_size bytes.  On any problem: message naming it, exit 2.
+ * Runs before /dev/kvm is opened.
+ */
+void load_validate(const char *path, uint64_t mem_size);
+/*
+ * Copy the validated image into guest RAM and write the multiboot info.
+ * cmdline is what the guest receives ("<payload path> <args>", like QEMU).
+ */
+void load_payload(struct vm *vm, const char *cmdline, struct boot_info *bi);
+
+/* ---- vcpu.c ---- */
+struct expect_state {
+	uint32_t count, next;
+	uint32_t state;		/* VMC_EXPECT_* */
+	struct vmc_expect_ent ent[VMC_EXPECT_MAX];
+	struct vmc_expect_ent bad_expected;
+	struct vmc_exit_rec bad_got;
+	uint32_t mismatch_at;
+};
+
+struct vcpu {
+	struct vm *vm;
+	int id, fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	uint64_t exits;		/* exits handled so far */
+	/* progress watchdog */
+	uint64_t exits_at_tick, rip_at_tick;
+	unsigned stalled_ticks;
+	/* channel / exit-log per-vCPU state (guarded by the log lock) */
+	uint64_t mark;		/* EXIT_MARK position (seq) */
+	struct expect_state expect;
+	uint32_t scratch;	/* last value written to the scratch port */
+};
+
+/* install the kick signal handler (no SA_RESTART); once, before threads */
+void vcpu_signals_init(void);
+void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi);
+void vcpu_start(struct vcpu *v);
+/* interrupt KVM_RUN of v (also when it is about to enter) */
+void vcpu_kick(struct vcpu *v);
+/* guest RIP of the current exit (sync regs or KVM_GET_REGS) */
+uint64_t vcpu_rip(struct vcpu *v);
+/* print the register dump of v to stderr (call from v's own thread) */
+void vcpu_dump(struct vcpu *v);
+/* id of the vCPU whose thread is calling, -1 for other threads */
+int current_vcpu_id(void);
+
+/* ---- main.c: run control ---- */
+struct options {
+	uint64_t mem_mib;
+	int smp;
+	double timeout_s;
+	double stall_s;
+	const char *exit_log;
+	uint64_t console_cap;
+	bool irqchip;
+	const char *payload;
+};
+extern struct options opts;
+extern struct vm the_vm;
+
+/* end the run once: code is the process exit code; first caller wins */
+void run_finish(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool run_done(void);
+int run_verdict(void);
+/* a vCPU thread is leaving (dumps its registers on ERROR/TIMEOUT) */
+void run_vcpu_stopped(struct vcpu *v);
+
+/* ---- devices.c ---- */
+void devices_init(uint64_t console_cap);
+/* handle one KVM_EXIT_IO; returns false if no device accounts for it */
+bool devices_pio(struct vcpu *v);
+void console_flush(void);
+
+/* ---- exitlog.c ---- */
+void exitlog_init(const char *path);
+/* record one exit, return its seq; also feeds the vCPU's expectations */
+uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec);
+/* next sequence number (= seq the next exit will get) */
+uint64_t exitlog_next_seq(void);
+/*
+ * With the log lock held: copy entries with seq in [from, end) that match
+ * (vCPU unless VMC_READ_F_ALL_VCPUS, reason, index per flags) into out[max];
+ * returns the number of matches, *count = entries copied, *lost = from fell
+ * out of the ring.
+ */
+uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
+		      uint32_t reason, uint32_t index, struct vmc_exit_rec *out,
+		      uint32_t max, uint32_t *count, bool *lost);
+void exitlog_lock(void);
+void exitlog_unlock(void);
+void exitlog_close(void);
+const char *exit_reason_name(uint32_t reason);
+
+/* ---- channel.c ---- */
+struct chan_ctx {
+	struct vm *vm;
+	struct vcpu *vcpu;
+	uint64_t gpa;		/* where the block is */
+	uint64_t seq;		/* exit-log seq of the channel OUT itself */
+};
+/*
+ * One op.  The handler gets a host copy of the block (argsz bytes, already
+ * checked against min_argsz/max_argsz) and returns the value for hdr.ret
+ * (0/positive or -VMC_E*).  The channel writes the copy back afterwards.
+ */
+struct chan_op {
+	uint32_t op;
+	const char *name;
+	uint32_t min_argsz, max_argsz;
+	int32_t (*handler)(struct chan_ctx *ctx, void *block, uint32_t argsz);
+};
+struct chan_family {
+	const char *name;
+	const struct chan_op *ops;
+	size_t nr_ops;
+	/*
+	 * Optional: offered every exit that no device handled (RDMSR/WRMSR,
+	 * HYPERCALL, ...) after it was recorded; return true when the family
+	 * handled it (the vCPU then re-enters), false to pass.
+	 */
+	bool (*handle_exit)(struct vcpu *v, const struct vmc_exit_rec *rec);
+};
+/* the families (ops-*.c); channel.c holds the one table of them */
+extern const struct chan_family ops_core_family;
+extern const struct chan_family ops_exitlog_family;
+
+/* offer an otherwise unhandled exit to the families; true = handled */
+bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec);
+/* handle an OUT of gpa to the channel port */
+void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq);
+/* the ops' shared helper: is [gpa, gpa+len) in RAM? */
+#define CHAN_CHECK_RANGE(ctx, gpa, len) \
+	(gpa_range_ok((ctx)->vm, (gpa), (len)) ? 0 : -VMC_EFAULT)
+
+#endif

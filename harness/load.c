@@ -1,0 +1,323 @@
+/*
+ * vmc-harness: load the x86 multiboot ELF that QEMU boots with -kernel
+ * (build/x86_64/x86/<t>.flat: ELF32 i386 from objcopy; ELF64 x86-64 also
+ * accepted) and build the multiboot v1 hand-off data.
+ *
+ * Nothing in the file is trusted: every header, segment and the entry point
+ * are checked against the file size and guest RAM before anything is
+ * copied.  Any problem ends the harness with a message naming it, exit 2.
+ *
+ * Guest-physical layout below 640 KiB (the image must load above it):
+ *   0x0800  boot GDT (null, 0x08 flat code32, 0x10 flat data32)
+ *   0x9000  multiboot info, 0x9100 memory map, 0x9200 boot loader name,
+ *   0x9400  command line (up to CMDLINE_MAX bytes)
+ * The command line is "<payload path> <args>", built exactly like QEMU's
+ * multiboot loader does (hw/i386/multiboot.c: "%s %s" of the kernel file
+ * name and -append), so the guest's argv parsing sees the same string.
+ */
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define LOAD_MIN	0xa0000ull	/* segments must load above the boot data area (640 KiB) */
+#define GDT_ADDR	0x800u
+#define MBI_ADDR	0x9000u
+#define MMAP_ADDR	0x9100u
+#define LOADER_ADDR	0x9200u
+#define CMDLINE_ADDR	0x9400u
+#define CMDLINE_MAX	(0x9fc00u - CMDLINE_ADDR)
+#define MAX_SEGS	64
+#define MAX_FILE	(1ull << 30)
+
+#define MB_HEADER_MAGIC	0x1BADB002u
+#define MB_SEARCH	8192
+/* multiboot info flags, the same set QEMU passes */
+#define MBI_F_MEM	(1u << 0)
+#define MBI_F_BOOTDEV	(1u << 1)
+#define MBI_F_CMDLINE	(1u << 2)
+#define MBI_F_MODS	(1u << 3)
+#define MBI_F_MMAP	(1u << 6)
+#define MBI_F_LOADER	(1u << 9)
+
+struct seg {
+	uint64_t offset, filesz, paddr, vaddr, memsz;
+};
+
+struct image {
+	struct seg seg[MAX_SEGS];
+	int nseg;
+	uint64_t entry_phys;
+	uint32_t mb_flags;
+};
+
+static char errbuf[256];
+
+#define FAIL(...) do {						\
+	snprintf(errbuf, sizeof(errbuf), __VA_ARGS__);		\
+	goto out;						\
+} while (0)
+
+static const char *find_multiboot(const uint8_t *buf, size_t len, uint32_t *flags)
+{
+	size_t lim = len < MB_SEARCH ? len : MB_SEARCH;
+
+	for (size_t off = 0; off + 12 <= lim; off += 4) {
+		uint32_t w[3];
+
+		memcpy(w, buf + off, sizeof(w));
+		if (w[0] == MB_HEADER_MAGIC && (uint32_t)(w[0] + w[1] + w[2]) == 0) {
+			*flags = w[1];
+			return NULL;
+		}
+	}
+	return "no multiboot v1 header (magic 0x1BADB002 with a valid checksum) "
+	       "in the first 8 KiB";
+}
+
+/* parse and validate; fills img; returns NULL or the problem */
+static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
+			       struct image *img)
+{
+	Elf *e = NULL;
+	GElf_Ehdr eh;
+	size_t phnum;
+	const char *err = errbuf;
+	const char *mb;
+	bool entry_ok = false;
+
+	memset(img, 0, sizeof(*img));
+	errbuf[0] = 0;
+	if (len == 0)
+		FAIL("empty file (0 bytes)");
+	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG))
+		FAIL("not an ELF file (%zu bytes, no \\x7fELF magic)", len);
+	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
+		FAIL("bad ELF class %u (want ELFCLASS32 or ELFCLASS64)", buf[EI_CLASS]);
+	if (buf[EI_DATA] != ELFDATA2LSB)
+		FAIL("bad ELF data encoding %u (want little-endian)", buf[EI_DATA]);
+	if (len < (buf[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr)))
+		FAIL("truncated ELF header (%zu bytes)", len);
+	elf_version(EV_CURRENT);
+	e = elf_memory((char *)buf, len);
+	if (!e || elf_kind(e) != ELF_K_ELF)
+		FAIL("not an ELF file: %s", elf_errmsg(-1));
+	if (!gelf_getehdr(e, &eh))
+		FAIL("truncated or corrupt ELF header: %s", elf_errmsg(-1));
+	if (buf[EI_CLASS] == ELFCLASS32 && eh.e_machine != EM_386)
+		FAIL("ELF32 file for machine %u, want EM_386 (3)", eh.e_machine);
+	if (buf[EI_CLASS] == ELFCLASS64 && eh.e_machine != EM_X86_64)
+		FAIL("ELF64 file for machine %u, want EM_X86_64 (62)", eh.e_machine);
+	if (eh.e_type != ET_EXEC)
+		FAIL("ELF type %u is not ET_EXEC", eh.e_type);
+	if (elf_getphdrnum(e, &phnum) != 0)
+		FAIL("cannot read the program header count: %s", elf_errmsg(-1));
+	if (phnum == 0)
+		FAIL("no program headers");
+	if (eh.e_phoff > len || phnum > (len - eh.e_phoff) / (eh.e_phentsize ? eh.e_phentsize : 1))
+		FAIL("truncated: %zu program headers at offset %llu run past the end of the "
+		     "%zu-byte file", phnum, (unsigned long long)eh.e_phoff, len);
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		struct seg *s;
+
+		if (!gelf_getphdr(e, (int)i, &ph))
+			FAIL("program header %zu unreadable: %s", i, elf_errmsg(-1));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (img->nseg == MAX_SEGS)
+			FAIL("more than %d loadable segments", MAX_SEGS);
+		if (ph.p_filesz > ph.p_memsz)
+			FAIL("segment %zu: filesz 0x%llx > memsz 0x%llx", i,
+			     (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
+		if (add_overflows(ph.p_offset, ph.p_filesz) || ph.p_offset + ph.p_filesz > len)
+			FAIL("truncated: segment %zu data [0x%llx, +0x%llx) runs past the end of "
+			     "the %zu-byte file", i, (unsigned long long)ph.p_offset,
+			     (unsigned long long)ph.p_filesz, len);
+		if (ph.p_memsz > mem_size)
+			FAIL("segment %zu: memsz 0x%llx is larger than guest RAM (%llu MiB)", i,
+			     (unsigned long long)ph.p_memsz,
+			     (unsigned long long)(mem_size >> 20));
+		if (add_overflows(ph.p_paddr, ph.p_memsz) || ph.p_paddr < LOAD_MIN ||
+		    ph.p_paddr + ph.p_memsz > mem_size)
+			FAIL("segment %zu: [0x%llx, +0x%llx) lies outside guest RAM above the boot area [640 KiB, "
+			     "%llu MiB)", i, (unsigned long long)ph.p_paddr,
+			     (unsigned long long)ph.p_memsz,
+			     (unsigned long long)(mem_size >> 20));
+		s = &img->seg[img->nseg++];
+		s->offset = ph.p_offset;
+		s->filesz = ph.p_filesz;
+		s->paddr = ph.p_paddr;
+		s->vaddr = ph.p_vaddr;
+		s->memsz = ph.p_memsz;
+	}
+	if (img->nseg == 0)
+		FAIL("no loadable (PT_LOAD) segment");
+	for (int i = 0; i < img->nseg; i++)
+		for (int j = i + 1; j < img->nseg; j++) {
+			const struct seg *a = &img->seg[i], *b = &img->seg[j];
+
+			if (a->paddr < b->paddr + b->memsz && b->paddr < a->paddr + a->memsz)
+				FAIL("loadable segments %d [0x%llx, +0x%llx) and %d [0x%llx, "
+				     "+0x%llx) overlap", i, (unsigned long long)a->paddr,
+				     (unsigned long long)a->memsz, j,
+				     (unsigned long long)b->paddr, (unsigned long long)b->memsz);
+		}
+	for (int i = 0; i < img->nseg; i++) {
+		const struct seg *s = &img->seg[i];
+
+		if (eh.e_entry >= s->vaddr && eh.e_entry - s->vaddr < s->memsz) {
+			img->entry_phys = eh.e_entry - s->vaddr + s->paddr;
+			entry_ok = true;
+			break;
+		}
+	}
+	if (!entry_ok)
+		FAIL("entry point 0x%llx is outside every loadable segment",
+		     (unsigned long long)eh.e_entry);
+	if (img->entry_phys >= (1ull << 32))
+		FAIL("entry point 0x%llx is above 4 GiB", (unsigned long long)img->entry_phys);
+	mb = find_multiboot(buf, len, &img->mb_flags);
+	if (mb)
+		FAIL("%s", mb);
+	err = NULL;
+out:
+	if (e)
+		elf_end(e);
+	return err;
+}
+
+static uint8_t *read_file(const char *path, size_t *lenp)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(HX_USAGE, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		die(HX_USAGE, "%s: not a regular file", path);
+	if ((uint64_t)st.st_size > MAX_FILE)
+		die(HX_USAGE, "%s: bad ELF: file too large (%lld bytes)", path,
+		    (long long)st.st_size);
+	buf = xcalloc(1, st.st_size + 1);
+	while (done < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + done, st.st_size - done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die(HX_USAGE, "%s: read: %s", path, r ? strerror(errno) : "short file");
+		done += r;
+	}
+	close(fd);
+	*lenp = done;
+	return buf;
+}
+
+static void put32(struct vm *vm, uint64_t gpa, uint32_t v)
+{
+	TEST_ASSERT(gpa_write(vm, gpa, &v, 4) == 0, "boot data at 0x%llx outside RAM",
+		    (unsigned long long)gpa);
+}
+
+static void put64(struct vm *vm, uint64_t gpa, uint64_t v)
+{
+	TEST_ASSERT(gpa_write(vm, gpa, &v, 8) == 0, "boot data at 0x%llx outside RAM",
+		    (unsigned long long)gpa);
+}
+
+static void write_boot_data(struct vm *vm, const char *cmdline, struct boot_info *bi)
+{
+	static const uint64_t gdt[] = {
+		0,
+		0x00cf9b000000ffffull,	/* 0x08: code, base 0, 4 GiB, 32-bit */
+		0x00cf93000000ffffull,	/* 0x10: data, base 0, 4 GiB, 32-bit */
+	};
+	static const char loader[] = "vmconform harness";
+	/* one e820-style map like QEMU's: low RAM, two holes, RAM above 1 MiB */
+	const uint64_t map[][3] = {
+		{ 0, 0x9fc00, 1 },
+		{ 0x9fc00, 0x400, 2 },
+		{ 0xf0000, 0x10000, 2 },
+		{ 0x100000, vm->mem_size - 0x100000, 1 },
+	};
+	size_t clen = strlen(cmdline) + 1;
+	uint32_t a = MMAP_ADDR;
+
+	if (clen > CMDLINE_MAX)
+		die(HX_USAGE, "guest command line too long (%zu bytes, max %u)", clen,
+		    CMDLINE_MAX);
+	TEST_ASSERT(gpa_write(vm, GDT_ADDR, gdt, sizeof(gdt)) == 0, "GDT");
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++, a += 24) {
+		put32(vm, a, 20);
+		put64(vm, a + 4, map[i][0]);
+		put64(vm, a + 12, map[i][1]);
+		put32(vm, a + 20, (uint32_t)map[i][2]);
+	}
+	TEST_ASSERT(gpa_write(vm, LOADER_ADDR, loader, sizeof(loader)) == 0, "loader");
+	TEST_ASSERT(gpa_write(vm, CMDLINE_ADDR, cmdline, clen) == 0, "cmdline");
+	put32(vm, MBI_ADDR + 0, MBI_F_MEM | MBI_F_BOOTDEV | MBI_F_CMDLINE | MBI_F_MODS |
+	      MBI_F_MMAP | MBI_F_LOADER);
+	put32(vm, MBI_ADDR + 4, 640);				/* mem_lower KiB */
+	put32(vm, MBI_ADDR + 8, (uint32_t)(vm->mem_size / 1024 - 1024));	/* mem_upper */
+	put32(vm, MBI_ADDR + 12, 0x8000ffff);			/* boot_device */
+	put32(vm, MBI_ADDR + 16, CMDLINE_ADDR);
+	put32(vm, MBI_ADDR + 20, 0);				/* mods_count */
+	put32(vm, MBI_ADDR + 24, 0);				/* mods_addr */
+	put32(vm, MBI_ADDR + 44, a - MMAP_ADDR);		/* mmap_length */
+	put32(vm, MBI_ADDR + 48, MMAP_ADDR);
+	put32(vm, MBI_ADDR + 64, LOADER_ADDR);
+	bi->mbi = MBI_ADDR;
+	bi->gdt = GDT_ADDR;
+}
+
+static struct image loaded;
+static uint8_t *loaded_buf;
+
+void load_validate(const char *path, uint64_t mem_size)
+{
+	size_t len;
+	const char *err;
+
+	if (mem_size < (2u << 20))
+		die(HX_USAGE, "guest RAM must be at least 2 MiB");
+	loaded_buf = read_file(path, &len);
+	err = parse_image(loaded_buf, len, mem_size, &loaded);
+	if (err)
+		die(HX_USAGE, "%s: bad ELF: %s", path, err);
+}
+
+void load_payload(struct vm *vm, const char *cmdline, struct boot_info *bi)
+{
+	TEST_ASSERT(loaded_buf, "load_validate() not called");
+	memset(bi, 0, sizeof(*bi));
+	bi->image_lo = ~0ull;
+	for (int i = 0; i < loaded.nseg; i++) {
+		const struct seg *s = &loaded.seg[i];
+		uint8_t *dst = gpa_ptr(vm, s->paddr, s->memsz);
+
+		TEST_ASSERT(dst, "validated segment outside RAM");
+		memcpy(dst, loaded_buf + s->offset, s->filesz);
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+		if (s->paddr < bi->image_lo)
+			bi->image_lo = s->paddr;
+		if (s->paddr + s->memsz > bi->image_hi)
+			bi->image_hi = s->paddr + s->memsz;
+		if (verbose)
+			warnx_h("load: segment %d: file 0x%llx+0x%llx -> GPA 0x%llx+0x%llx", i,
+				(unsigned long long)s->offset, (unsigned long long)s->filesz,
+				(unsigned long long)s->paddr, (unsigned long long)s->memsz);
+	}
+	bi->entry = (uint32_t)loaded.entry_phys;
+	if (verbose)
+		warnx_h("load: entry 0x%x, multiboot header flags 0x%x", bi->entry,
+			loaded.mb_flags);
+	free(loaded_buf);
+	loaded_buf = NULL;
+	write_boot_data(vm, cmdline, bi);
+}

@@ -1,0 +1,288 @@
+/*
+ * vmc-harness: command line, run control and the verdict.
+ *
+ *   vmc-harness [options] PAYLOAD.flat [guest args...]
+ *   vmc-harness --host-info
+ *
+ * Exit status (COMMON contract): guest status v on port 0xf4 -> (v<<1)|1;
+ * 2 usage / bad ELF; 4 ERROR; 124 TIMEOUT; 77 /dev/kvm not usable.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+struct options opts = {
+	.mem_mib = 64,
+	.smp = 1,
+	.timeout_s = 90,
+	.stall_s = 10,
+	.console_cap = 4ull << 20,
+};
+struct vm the_vm;
+
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t run_cond = PTHREAD_COND_INITIALIZER;
+static int run_is_done;
+static int verdict = HX_ERROR;
+static int culprit = -1;
+static int stopped;
+
+bool run_done(void)
+{
+	return __atomic_load_n(&run_is_done, __ATOMIC_SEQ_CST);
+}
+
+int run_verdict(void)
+{
+	return verdict;
+}
+
+void run_finish(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&run_lock);
+	if (run_is_done) {
+		pthread_mutex_unlock(&run_lock);
+		return;
+	}
+	verdict = code;
+	culprit = current_vcpu_id();
+	__atomic_store_n(&run_is_done, 1, __ATOMIC_SEQ_CST);
+	console_flush();
+	if (code == HX_ERROR)
+		fprintf(stderr, "ERROR: %s\n", msg);
+	else if (code == HX_TIMEOUT)
+		fprintf(stderr, "TIMEOUT: %s\n", msg);
+	else if (verbose)
+		warnx_h("%s (exit status %d)", msg, code);
+	for (int i = 0; i < the_vm.nr_vcpus; i++)
+		vcpu_kick(&the_vm.vcpus[i]);
+	pthread_cond_broadcast(&run_cond);
+	pthread_mutex_unlock(&run_lock);
+}
+
+void run_vcpu_stopped(struct vcpu *v)
+{
+	pthread_mutex_lock(&run_lock);
+	if (verdict == HX_TIMEOUT || (verdict == HX_ERROR && culprit == v->id))
+		vcpu_dump(v);
+	stopped++;
+	pthread_cond_broadcast(&run_cond);
+	pthread_mutex_unlock(&run_lock);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vmc-harness [options] PAYLOAD.flat [guest args...]\n"
+"       vmc-harness --host-info\n"
+"Boot an x86_64 multiboot test payload on /dev/kvm.\n"
+"  -m MIB            guest RAM in MiB (default 64, 2..3072)\n"
+"  -smp N            vCPUs (default 1; N > 1 uses the in-kernel irqchip)\n"
+"  -t SECONDS        whole-run deadline (default 90)\n"
+"  --stall SECONDS   TIMEOUT when a vCPU makes no progress this long (default 10, 0 = off)\n"
+"  --exit-log FILE   write every VM exit to FILE, one line each\n"
+"  --console-cap N   console bytes before output is dropped (default 4194304)\n"
+"  --irqchip         create the in-kernel irqchip even with one vCPU\n"
+"  --host-info       print host facts (key=value lines) and exit\n"
+"  -v                verbose\n"
+"  -h                this help\n"
+"Exit status: guest status v -> (v<<1)|1 (PASS 1, FAIL 3, SKIP 5, ERROR 7);\n"
+"2 usage/bad ELF; 4 ERROR; 124 TIMEOUT; 77 /dev/kvm not usable.\n");
+}
+
+static uint64_t parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
+		die(HX_USAGE, "%s: bad value '%s' (want %llu..%llu)", opt, s,
+		    (unsigned long long)lo, (unsigned long long)hi);
+	return v;
+}
+
+static double parse_secs(const char *opt, const char *s, double lo)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > 86400)
+		die(HX_USAGE, "%s: bad value '%s' (want seconds, %g..86400)", opt, s, lo);
+	return v;
+}
+
+/* options before the payload; returns the index of the payload argument */
+static int parse_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		char name[64];
+		const char *eq = strchr(a, '=');
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (eq && a[1] == '-' && (size_t)(eq - a) < sizeof(name)) {
+			memcpy(name, a, eq - a);
+			name[eq - a] = 0;
+			val = eq + 1;
+			a = name;
+		}
+#define NEED_VAL() do {							\
+	if (!val) {							\
+		if (i + 1 >= argc)					\
+			die(HX_USAGE, "%s needs a value (see -h)", a);	\
+		val = argv[++i];					\
+	}								\
+} while (0)
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--host-info")) {
+			exit(host_info_main());
+		} else if (!strcmp(a, "-v")) {
+			verbose++;
+		} else if (!strcmp(a, "--irqchip")) {
+			opts.irqchip = true;
+		} else if (!strcmp(a, "-m")) {
+			NEED_VAL();
+			opts.mem_mib = parse_u64(a, val, 2, 3072);
+		} else if (!strcmp(a, "-smp") || !strcmp(a, "--smp")) {
+			NEED_VAL();
+			opts.smp = (int)parse_u64(a, val, 1, MAX_VCPUS);
+		} else if (!strcmp(a, "-t") || !strcmp(a, "--timeout")) {
+			NEED_VAL();
+			opts.timeout_s = parse_secs(a, val, 0.001);
+		} else if (!strcmp(a, "--stall")) {
+			NEED_VAL();
+			opts.stall_s = parse_secs(a, val, 0);
+		} else if (!strcmp(a, "--exit-log")) {
+			NEED_VAL();
+			opts.exit_log = val;
+		} else if (!strcmp(a, "--console-cap")) {
+			NEED_VAL();
+			opts.console_cap = parse_u64(a, val, 0, 1ull << 40);
+		} else {
+			die(HX_USAGE, "unknown option '%s' (see -h)", argv[i]);
+		}
+#undef NEED_VAL
+	}
+	if (i >= argc)
+		die(HX_USAGE, "no payload given (see -h)");
+	return i;
+}
+
+/* "<payload> <args>" exactly as QEMU's multiboot loader builds it */
+static char *build_cmdline(int argc, char **argv, int first)
+{
+	size_t len = strlen(argv[first]) + 2;
+	char *s, *p;
+
+	for (int i = first + 1; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = p = xcalloc(1, len);
+	p += sprintf(p, "%s ", argv[first]);
+	for (int i = first + 1; i < argc; i++)
+		p += sprintf(p, "%s%s", i > first + 1 ? " " : "", argv[i]);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	struct boot_info bi;
+	struct timespec deadline;
+	uint64_t dl_ns;
+	int pi = parse_args(argc, argv);
+	char *cmdline = build_cmdline(argc, argv, pi);
+
+	opts.payload = argv[pi];
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	load_validate(opts.payload, opts.mem_mib << 20);
+	exitlog_init(opts.exit_log);
+	devices_init(opts.console_cap);
+	vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
+	load_payload(&the_vm, cmdline, &bi);
+	if (verbose)
+		warnx_h("host %s, %d vCPU(s), %llu MiB, irqchip %s, cmdline \"%s\"",
+			flavor_name(the_vm.host.flavor), opts.smp,
+			(unsigned long long)opts.mem_mib, the_vm.irqchip ? "on" : "off", cmdline);
+	free(cmdline);
+	vcpu_signals_init();
+	the_vm.vcpus = xcalloc(opts.smp, sizeof(struct vcpu));
+	for (int i = 0; i < opts.smp; i++)
+		vcpu_create(&the_vm, &the_vm.vcpus[i], i, &bi);
+	the_vm.nr_vcpus = opts.smp;
+
+	dl_ns = now_ns() + (uint64_t)(opts.timeout_s * 1e9);
+	for (int i = 0; i < opts.smp; i++)
+		vcpu_start(&the_vm.vcpus[i]);
+
+	pthread_mutex_lock(&run_lock);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);	/* cond uses CLOCK_REALTIME: convert */
+	while (!run_is_done) {
+		uint64_t now = now_ns();
+		struct timespec ts;
+
+		if (now >= dl_ns)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t wake = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec +
+				(dl_ns - now < 200000000ull ? dl_ns - now : 200000000ull);
+		ts.tv_sec = wake / 1000000000ull;
+		ts.tv_nsec = wake % 1000000000ull;
+		pthread_cond_timedwait(&run_cond, &run_lock, &ts);
+	}
+	pthread_mutex_unlock(&run_lock);
+	if (!run_done())
+		run_finish(HX_TIMEOUT, "deadline of %g s passed (-t)", opts.timeout_s);
+
+	/* every vCPU must leave KVM_RUN; give them a grace period */
+	pthread_mutex_lock(&run_lock);
+	uint64_t grace = now_ns() + 5000000000ull;
+	while (stopped < the_vm.nr_vcpus && now_ns() < grace) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&run_cond, &run_lock, &ts);
+		if (stopped < the_vm.nr_vcpus)
+			for (int i = 0; i < the_vm.nr_vcpus; i++)
+				vcpu_kick(&the_vm.vcpus[i]);
+	}
+	int all_stopped = stopped == the_vm.nr_vcpus;
+	pthread_mutex_unlock(&run_lock);
+	console_flush();
+	exitlog_close();
+	if (!all_stopped) {
+		fprintf(stderr, "vmc-harness: %d vCPU thread(s) did not leave KVM_RUN within 5 s\n",
+			the_vm.nr_vcpus - stopped);
+		fflush(stderr);
+		_exit(verdict);
+	}
+	for (int i = 0; i < the_vm.nr_vcpus; i++)
+		pthread_join(the_vm.vcpus[i].thread, NULL);
+	(void)deadline;
+	return verdict;
+}

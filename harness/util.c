@@ -1,0 +1,63 @@
+/* vmc-harness: assert, die, allocation and clock helpers (util.h). */
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int verbose;
+
+void test_assert_fail(const char *expr, const char *file, int line, int err,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "ERROR: harness assertion failed: %s\n  at %s:%d: errno %d (%s)\n  ",
+		expr, file, line, err, strerror(err));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(HX_ERROR);
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("vmc-harness: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void warnx_h(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmc-harness: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	TEST_ASSERT(p, "out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
