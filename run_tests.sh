@@ -35,7 +35,8 @@ Output:
   -h, --help          this help
 Logs: logs/<test>.<runner>.log (full command line at the top).
 Environment: ACCEL, QEMU_X86, QEMU_S390X, QEMU_ARM64, HARNESS, VMTEST,
-  VMC_QBOOT, VMC_OVMF, VMC_LOGDIR, VMC_ERRATA (see docs/results.md).
+  VMC_QBOOT, VMC_OVMF, VMC_LOGDIR, VMC_ERRATA, VMC_BUILDDIR
+  (see docs/results.md).
 USAGE
 }
 
@@ -105,7 +106,7 @@ fi
 
 cd "$SRCDIR" || exit 2
 # relative override paths are relative to the caller's directory
-for v in QEMU_X86 QEMU_S390X QEMU_ARM64 HARNESS VMTEST VMC_ERRATA VMC_LOGDIR; do
+for v in QEMU_X86 QEMU_S390X QEMU_ARM64 HARNESS VMTEST VMC_ERRATA VMC_LOGDIR VMC_BUILDDIR; do
 	if [ -n "${!v:-}" ] && [[ ${!v} == */* ]] && [[ ${!v} != /* ]]; then
 		printf -v "$v" '%s' "$OLDPWD/${!v}"
 	fi
@@ -129,7 +130,9 @@ declare -a arches=()
 case ${opt_arch:-$cfg_arch} in
 all)
 	for a in $VMC_ARCH_LIST; do
-		[ -d "build/$a/${VMC_ARCHDIR[$a]}" ] && arches+=("$a")
+		d=${VMC_BUILDDIR:-build}/$a
+		[ -d "$d" ] && [ -n "$(find "$d" \( -name '*.flat' -o -name '*.elf' -o -name '*.efi' \) -print -quit)" ] &&
+			arches+=("$a")
 	done ;;
 *)
 	vmc_in_list "${opt_arch:-$cfg_arch}" "$VMC_ARCH_LIST" ||
@@ -214,13 +217,13 @@ workdir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner.XXXXXX") || exit 2
 trap 'rm -rf "$workdir"' EXIT
 trap 'exit 130' INT TERM
 
-vmtest_ver=""
+vmtest_label=""
 if [ "$opt_runner" = vmtest ]; then
 	vm=${VMTEST:-scripts/vmtest}
 	if [ -x "$vm" ]; then
-		vmtest_ver=$(timeout 10 "$vm" --kernel-version 2>/dev/null | head -n 1)
+		vmtest_label=$(timeout 300 "$vm" --label 2>/dev/null | head -n 1)
 	fi
-	vmtest_ver=${vmtest_ver:-unknown}
+	[[ $vmtest_label == vmtest:* ]] || vmtest_label=vmtest:unknown
 fi
 
 # label_for TEST RUNNER -> REPLY (qemu-kvm, qemu-tcg, harness, vmtest:<ver>)
@@ -232,73 +235,139 @@ label_for() {
 	case $2 in
 	qemu) REPLY=qemu-$ACC ;;
 	harness) REPLY=harness ;;
-	vmtest) REPLY=vmtest:$vmtest_ver ;;
+	vmtest) REPLY=$vmtest_label ;;
 	esac
 }
 
-# run_one I: run selected test I; writes $workdir/I.res (key=value lines)
-run_one() {
-	local i=$1 t=${sel[$1]} runner=${sel_runner[$1]} label acc tmo log res art a
-	local secs otmo
-	res=$workdir/$i.res
-	label_for "$t" "$runner"; label=$REPLY; acc=$ACC
-	cfg_get "$t" arch x86_64; a=$REPLY
-	cfg_get "$t" timeout 90; tmo=$REPLY
-	log=$logdir/$t.${label%%:*}.log
-	test_artefact "$t"; art=$REPLY
-	RESULT="" REASON="" CHECKS="" DETAILS=() RUN_USECS=0
-	: >"$log"
-	{
-		echo "# test: $t  arch: $a  runner: $label  timeout: ${tmo}s"
-	} >>"$log"
-	vmc_build_cmd "$t" "$runner" "$acc" "$tmo" "$log.exits"
-	if [ "$runner" = qemu ] && [ "$acc" = kvm ] && [ "$a" != "$(vmc_host_arch; echo "$REPLY")" ]; then
+# run_prepare I: sets P_T P_RUNNER P_LABEL P_ACC P_TMO P_LOG P_ART and CMD;
+# starts the log; sets RESULT/REASON when the run cannot or need not happen.
+run_prepare() {
+	local a host
+	P_T=${sel[$1]} P_RUNNER=${sel_runner[$1]}
+	label_for "$P_T" "$P_RUNNER"; P_LABEL=$REPLY; P_ACC=$ACC
+	cfg_get "$P_T" arch x86_64; a=$REPLY
+	cfg_get "$P_T" timeout 90; P_TMO=$REPLY
+	P_LOG=$logdir/$P_T.${P_LABEL%%:*}.log
+	test_artefact "$P_T"; P_ART=$REPLY
+	RESULT="" REASON="" CHECKS="" DETAILS=() RUN_USECS=0 RUN_RC=""
+	echo "# test: $P_T  arch: $a  runner: $P_LABEL  timeout: ${P_TMO}s" >"$P_LOG"
+	vmc_build_cmd "$P_T" "$P_RUNNER" "$P_ACC" "$P_TMO" "$P_LOG.exits"
+	vmc_host_arch; host=$REPLY
+	if [ "$P_RUNNER" = qemu ] && [ "$P_ACC" = kvm ] && [ "$a" != "$host" ]; then
 		RESULT=SKIP REASON="accel=kvm needs a $a host (use --accel=tcg)"
-	elif [ "$runner" = qemu ] && [ "$acc" = kvm ] && ! vmc_kvm_usable; then
+	elif [ "$P_RUNNER" = qemu ] && [ "$P_ACC" = kvm ] && ! vmc_kvm_usable; then
 		RESULT=SKIP REASON="accel=kvm: ${VMC_KVM_DEV:-/dev/kvm} not usable (need read-write access; or use --accel=tcg)"
-	elif ! vmc_check_caps "$t" "$runner" "$acc"; then
+	elif ! vmc_check_caps "$P_T" "$P_RUNNER" "$P_ACC"; then
 		RESULT=SKIP REASON=$REPLY
-	elif [ ! -e "$art" ]; then
-		RESULT=ERROR REASON="not built: $art (run make${a:+ ARCH=$a})"
-	elif [ "$runner" = harness ] && [ ! -x "${CMD[0]}" ]; then
+	elif [ ! -e "$P_ART" ]; then
+		RESULT=ERROR REASON="not built: $P_ART (run make ARCH=$a)"
+	elif [ "$P_RUNNER" = harness ] && [ ! -x "${CMD[0]}" ]; then
 		RESULT=ERROR REASON="not built: ${CMD[0]} (run make)"
-	elif [ "$runner" = vmtest ] && [ ! -x "${CMD[0]}" ]; then
-		RESULT=ERROR REASON="vmtest runner not available (${CMD[0]})"
-	elif ! command -v "${CMD[0]}" >/dev/null 2>&1; then
+	elif [ "$P_RUNNER" = vmtest ] && [ ! -x "${VMTEST:-scripts/vmtest}" ]; then
+		RESULT=ERROR REASON="vmtest runner not available (${VMTEST:-scripts/vmtest})"
+	elif [ "$P_RUNNER" != vmtest ] && ! command -v "${CMD[0]}" >/dev/null 2>&1; then
 		RESULT=ERROR REASON="not found: ${CMD[0]} (run scripts/setup.sh)"
 	fi
+	[ "$P_RUNNER" = vmtest ] && return 0
 	{
 		vmc_quote_cmd "${CMD[@]}"; echo "# command: $REPLY"
 		[ -n "$FIRMWARE" ] && echo "# firmware: $FIRMWARE"
-	} >>"$log"
+	} >>"$P_LOG"
 	if [ $opt_verbose = yes ] && [ $opt_tap = no ]; then
-		vmc_quote_cmd "${CMD[@]}"; echo "$t [$label]: $REPLY" >&2
-		[ -n "$FIRMWARE" ] && echo "$t [$label]: firmware: $FIRMWARE" >&2
+		vmc_quote_cmd "${CMD[@]}"; echo "$P_T [$P_LABEL]: $REPLY" >&2
+		[ -n "$FIRMWARE" ] && echo "$P_T [$P_LABEL]: firmware: $FIRMWARE" >&2
 	fi
-	if [ -z "$RESULT" ]; then
-		# the harness keeps its own deadline (-t) and dumps registers at
-		# it; the outer one only catches a harness that does not stop
-		if [ "$runner" = qemu ]; then otmo=$tmo; else otmo=$((${tmo%.*} + 5)); fi
-		vmc_run_watched "$otmo" "$log" "${CMD[@]}"
-		vmc_classify "$t" "$runner" "$acc" "$EXIT_KIND" "$log"
-		[ "$RESULT" = TIMEOUT ] && REASON="no exit within ${tmo} s"
-	fi
+	return 0
+}
+
+# run_finish I: ends the log, writes $workdir/I.res (key=value lines)
+run_finish() {
+	local res=$workdir/$1.res secs d
 	secs=$(printf '%d.%02d' $((RUN_USECS / 1000000)) $((RUN_USECS % 1000000 / 10000)))
 	{
 		echo "# exit status: ${RUN_RC:-none}  time: ${secs} s"
 		echo "# result: $RESULT${REASON:+ ($REASON)}"
-	} >>"$log"
+	} >>"$P_LOG"
 	{
 		echo "result=$RESULT"
-		echo "label=$label"
+		echo "label=$P_LABEL"
 		echo "reason=${REASON//$'\n'/ }"
 		echo "checks=$CHECKS"
 		echo "secs=$secs"
-		echo "log=${log#"$SRCDIR"/}"
-		local d
+		echo "log=${P_LOG#"$SRCDIR"/}"
 		for d in "${DETAILS[@]}"; do echo "detail=${d//$'\n'/ }"; done
 	} >"$res.tmp"
 	mv "$res.tmp" "$res"
+}
+
+# run_one I: run selected test I (qemu or harness)
+run_one() {
+	local otmo
+	run_prepare "$1"
+	if [ -z "$RESULT" ]; then
+		# the harness keeps its own deadline (-t) and dumps registers at
+		# it; the outer one only catches a harness that does not stop
+		if [ "$P_RUNNER" = qemu ]; then otmo=$P_TMO; else otmo=$((${P_TMO%.*} + 5)); fi
+		vmc_run_watched "$otmo" "$P_LOG" "${CMD[@]}"
+		vmc_classify "$P_T" "$P_RUNNER" "$P_ACC" "$EXIT_KIND" "$P_LOG"
+		[ "$RUN_TIMEDOUT" = yes ] && REASON="no exit within $otmo s"
+	fi
+	run_finish "$1"
+}
+
+# run_vmtest_batch: every selected test in one boot of the kernel under test
+# (scripts/vmtest, interface in its usage text); classified like harness runs
+run_vmtest_batch() {
+	local i vm=${VMTEST:-scripts/vmtest} vlog=$workdir/vmtest st=0 total_t=0 n rc out v
+	local -a args=() todo=()
+	local -A got_rc=() got_out=()
+	mkdir -p "$vlog"
+	for i in "${!sel[@]}"; do
+		run_prepare "$i"
+		if [ -n "$RESULT" ]; then run_finish "$i"; continue; fi
+		todo+=("$i")
+		args+=(--test "$P_T" --payload "$P_ART" --timeout "${P_TMO%.*}")
+		cfg_get "$P_T" smp 1; args+=(--smp "$REPLY")
+		cfg_get "$P_T" harness_params ""; [ -n "$REPLY" ] && args+=(--harness-params "$REPLY")
+		cfg_get "$P_T" args ""; [ -n "$REPLY" ] && args+=(--args "$REPLY")
+		total_t=$((total_t + ${P_TMO%.*}))
+	done
+	[ ${#todo[@]} -eq 0 ] && return 0
+	show_progress 0 "${#todo[@]} tests in the kernel under test"
+	vmc_quote_cmd "$vm" --log "$vlog" "${args[@]}"
+	[ $opt_verbose = yes ] && [ $opt_tap = no ] && echo "vmtest: $REPLY" >&2
+	local cmdline=$REPLY t0=${EPOCHREALTIME/./}
+	timeout -k 5 $((total_t + 240)) "$vm" --log "$vlog" "${args[@]}" \
+		</dev/null >"$vlog/stdout" 2>"$vlog/stderr" || st=$?
+	local usecs=$((${EPOCHREALTIME/./} - t0))
+	while read -r n rc out; do
+		if [ -z "$n" ] || [[ ! $rc =~ ^[0-9]+$ ]]; then continue; fi
+		got_rc[$n]=$rc got_out[$n]=$out
+	done <"$vlog/stdout"
+	for i in "${todo[@]}"; do
+		run_prepare "$i"
+		{
+			echo "# command (one boot for ${#todo[@]} tests): $cmdline"
+			echo "# vmtest exit status: $st  wall: $((usecs / 1000000)) s"
+			sed 's/^/# vmtest: /' "$vlog/stderr"
+		} >>"$P_LOG"
+		RUN_USECS=$usecs RUN_TIMEDOUT=no
+		# shellcheck disable=SC2034 # read by vmc_classify
+		RUN_FATAL=""
+		if [ -n "${got_rc[$P_T]+x}" ]; then
+			RUN_RC=${got_rc[$P_T]}
+			[ -r "${got_out[$P_T]}" ] && cat "${got_out[$P_T]}" >>"$P_LOG"
+			vmc_classify "$P_T" vmtest "$P_ACC" harness "$P_LOG"
+		else
+			v=$(grep -v '^$' "$vlog/stderr" | tail -n 1)
+			if [ "$st" -eq 77 ]; then
+				RESULT=SKIP REASON="vmtest cannot run here: ${v:-no reason given}"
+			else
+				RESULT=ERROR REASON="vmtest gave no result (status $st): ${v:-no message}"
+			fi
+		fi
+		run_finish "$i"
+	done
 }
 
 # ---------------------------------------------------------------- reporting
@@ -392,7 +461,9 @@ flush_done() {
 	done
 }
 declare -a running=()
+[ "$opt_runner" = vmtest ] && run_vmtest_batch
 for i in "${!sel[@]}"; do
+	[ -e "$workdir/$i.res" ] && { flush_done; continue; }
 	if [ "$opt_jobs" -le 1 ]; then
 		show_progress "$i" "${sel[i]}"
 		run_one "$i"

@@ -19,6 +19,7 @@
 #                                    (default /usr/share/qemu/qboot.rom; empty: SeaBIOS)
 #   VMC_OVMF                         OVMF image for x86_64-efi (default /usr/share/ovmf/OVMF.fd)
 #   VMC_KVM_DEV                      KVM device checked for usability (default /dev/kvm)
+#   VMC_BUILDDIR                     where guest artefacts are (default build)
 
 # ---------------------------------------------------------------- constants
 VMC_ARCH_LIST="x86_64 s390x arm64"
@@ -31,9 +32,10 @@ VMC_CFG_KEYS="file arch envs runner smp args qemu_params harness_params groups t
 VMC_RUNNERS="qemu harness any"
 VMC_CAPS="kvm kvm-vmx-svm snp ap efi"
 VMC_DEFAULT_TIMEOUT=90
-# QEMU messages that mean the guest can no longer run: the run ends at once
-VMC_FATAL_PATTERNS=("KVM internal error" "emulation failure" "KVM: entry failed"
-	"kvm run failed" "KVM_RUN failed")
+# QEMU messages (whole-line globs, so guest output cannot match them) that
+# mean the guest can no longer run: QEMU pauses the VM, the run ends at once
+VMC_FATAL_PATTERNS=("KVM internal error. Suberror:*" "emulation failure"
+	"KVM: entry failed*" "error: kvm run failed*" "qemu: fatal:*")
 
 # vmc_in_list WORD LIST...: is WORD one of the words of LIST?
 vmc_in_list() {
@@ -225,7 +227,8 @@ test_env() {
 	for w in ${VMC_ARCH_ENVS[$a]}; do REPLY=$w; return; done
 }
 
-# test_artefact TEST -> REPLY: build/<arch>/<archdir>/<file>.<ext>; a file
+# test_artefact TEST -> REPLY: build/<arch>/<archdir>/<file>.<ext> (build/ is
+# $VMC_BUILDDIR when set); a file
 # with a '/' is a path from the top of the tree (e.g. tests/guests/fail).
 test_artefact() {
 	local a f env
@@ -233,9 +236,9 @@ test_artefact() {
 	cfg_get "$1" file; f=$REPLY
 	test_env "$1"; env=$REPLY
 	if [[ $f == */* ]]; then
-		REPLY=build/$a/$f.${VMC_ENV_EXT[$env]}
+		REPLY=${VMC_BUILDDIR:-build}/$a/$f.${VMC_ENV_EXT[$env]}
 	else
-		REPLY=build/$a/${VMC_ARCHDIR[$a]}/$f.${VMC_ENV_EXT[$env]}
+		REPLY=${VMC_BUILDDIR:-build}/$a/${VMC_ARCHDIR[$a]}/$f.${VMC_ENV_EXT[$env]}
 	fi
 }
 
@@ -481,7 +484,9 @@ vmc_run_watched() {
 	kill -KILL -- "-$(<"$st/pid")" 2>/dev/null
 	RUN_TIMEDOUT=no
 	if [ -z "$RUN_FATAL" ]; then
-		if [ "$RUN_RC" -eq 124 ] || { [ "$RUN_RC" -eq 137 ] && [ $RUN_USECS -ge $((${tmo%.*} * 1000000)) ]; }; then
+		# timeout(1) exits 124 (or 137 after -k) at the deadline; a harness
+		# exits 124 by itself earlier, so the clock decides
+		if { [ "$RUN_RC" -eq 124 ] || [ "$RUN_RC" -eq 137 ]; } && [ $RUN_USECS -ge $((${tmo%.*} * 1000000)) ]; then
 			RUN_TIMEDOUT=yes
 		fi
 	fi
@@ -507,7 +512,8 @@ _vmc_watch() {
 		printf '%s\n' "$line"
 		[ -n "$pid" ] && continue
 		for p in "${VMC_FATAL_PATTERNS[@]}"; do
-			[[ $line == *"$p"* ]] || continue
+			# shellcheck disable=SC2053 # the patterns are globs
+			[[ ${line%$'\r'} == $p ]] || continue
 			printf '%s\n' "${line%$'\r'}" >"$st/fatal"
 			while [ ! -s "$st/pid" ]; do sleep 0.01; done
 			pid=$(<"$st/pid")
@@ -601,7 +607,7 @@ vmc_classify() {
 		if [ "$kind" = debug-exit ] && [ -n "$qerr" ]; then
 			REASON="no SUMMARY line; QEMU: $qerr"
 		else
-			REASON="no SUMMARY line (exit status said $status)"
+			REASON="no SUMMARY line; exit status said $status"
 		fi
 		return
 	fi
@@ -663,8 +669,14 @@ vmc_quote_cmd() {
 # tap_escape TEXT -> REPLY safe for a TAP description ('#' escaped)
 tap_escape() { REPLY=${1//\\/\\\\}; REPLY=${REPLY//#/\\#}; REPLY=${REPLY//$'\n'/ }; }
 
-# yaml_quote TEXT -> REPLY: a single-quoted YAML scalar
-yaml_quote() { REPLY="'${1//\'/\'\'}'"; }
+# yaml_quote TEXT -> REPLY: a double-quoted YAML scalar; ':' is written
+# \x3a so that TAP::Parser's YAMLish reader does not take "- a: b" list items
+# for hashes
+yaml_quote() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}; s=${s//:/\\x3a}; s=${s//$'\t'/\\t}
+	REPLY="\"$s\""
+}
 
 # xml_escape TEXT -> REPLY
 xml_escape() {

@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# Runner self-tests (make check): the unittests.cfg parser on good and bad
+# input, option handling, test selection, the classification of every kind
+# of run (driven by tests/runner/fake-qemu.sh, and by the real x86 fixture
+# guests under QEMU when they are built), the errata file, TAP 13 and JUnit
+# output, the vmtest batch path, and shellcheck over every shell script.
+# Contract (scripts/check.sh): one line per check, PASS/FAIL/SKIP, exit 0 when
+# nothing failed, last line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+TOP=$PWD
+RT=$TOP/run_tests.sh
+HERE=$TOP/tests/runner
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner-check.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+
+npass=0 nfail=0 nskip=0
+pass() { echo "PASS $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+
+# rt ARGS...: run run_tests.sh in fake mode; stdout in $T/out, stderr in
+# $T/err, exit status in RC, wall time (ms) in MS
+rt() {
+	local t0=${EPOCHREALTIME/./}
+	VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs VMC_ERRATA=${ERRATA:-$T/no-errata} \
+		QEMU_X86=$HERE/fake-qemu.sh QEMU_S390X=$HERE/fake-qemu.sh \
+		HARNESS=$HERE/fake-qemu.sh VMTEST=$HERE/fake-vmtest.sh \
+		"$RT" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+}
+
+# result_of NAME -> REPLY: the result line of NAME in $T/out
+result_of() { REPLY=$(grep -E "^[A-Z]+ $1 \[" "$T/out" | head -n 1); }
+
+# expect NAME RESULT [FRAGMENT]: NAME's result line says RESULT (and FRAGMENT)
+expect() {
+	result_of "$1"
+	if [[ $REPLY != "$2 $1 ["* ]]; then
+		fail "classify $1 -> $2" "got '${REPLY:-no result line}'"
+	elif [ -n "${3:-}" ] && [[ $REPLY != *"$3"* ]]; then
+		fail "classify $1 -> $2" "line lacks '$3': $REPLY"
+	else
+		pass "classify $1 -> $2"
+	fi
+}
+
+# ------------------------------------------------------------ cfg parser
+cat >"$T/good.cfg" <<'EOF'
+# a comment
+[alpha]
+file = alpha
+arch = x86_64
+envs = x86_64
+runner = any
+smp = 2
+args = one 'two words' "three=3"
+qemu_params = -machine q35
+harness_params = -v
+groups = g1 g2
+timeout = 7.5
+requires = kvm
+
+[beta]
+   file=beta
+runner=qemu
+[gamma]
+file = s/gamma
+arch = s390x
+EOF
+# shellcheck source=scripts/common.sh disable=SC1091
+. "$TOP/scripts/common.sh"
+if cfg_parse "$T/good.cfg" 2>"$T/err"; then
+	cfg_get alpha args; a=$REPLY
+	vmc_split_words "$a"
+	cfg_get beta runner; b=$REPLY
+	cfg_get gamma smp 1; c=$REPLY
+	if [ "${CFG_TESTS[*]}" = "alpha beta gamma" ] && [ "${#WORDS[@]}" = 3 ] &&
+		[ "${WORDS[1]}" = "two words" ] && [ "${WORDS[2]}" = three=3 ] &&
+		[ "$b" = qemu ] && [ "$c" = 1 ] && [ "${CFG[alpha.timeout]}" = 7.5 ]; then
+		pass "cfg: good file parses to the right values"
+	else
+		fail "cfg: good file parses to the right values" "tests='${CFG_TESTS[*]}' args=(${WORDS[*]}) runner=$b smp=$c"
+	fi
+else
+	fail "cfg: good file parses" "$(head -n 1 "$T/err")"
+fi
+
+# bad_cfg NAME LINE FRAGMENT CONTENT: the runner refuses CONTENT with exit 2
+# and "bad.cfg:LINE: ...FRAGMENT..."
+bad_cfg() {
+	printf '%s\n' "$4" >"$T/bad.cfg"
+	rt --config="$T/bad.cfg" -l
+	if [ "$RC" -ne 2 ]; then
+		fail "cfg error: $1" "exit $RC, want 2"
+	elif ! grep -q "bad.cfg:$2: .*$3" "$T/err"; then
+		fail "cfg error: $1" "want 'bad.cfg:$2: ...$3', got: $(head -n 1 "$T/err")"
+	else
+		pass "cfg error: $1"
+	fi
+}
+bad_cfg "line outside a section" 1 "outside a section" 'file = x'
+bad_cfg "unknown key" 3 "unknown key 'flie'" $'[a]\nfile = a\nflie = b'
+bad_cfg "missing =" 3 "missing '='" $'[a]\nfile = a\nsmp 2'
+bad_cfg "duplicate section" 3 "duplicate section \[a\]" $'[a]\nfile = a\n[a]\nfile = b'
+bad_cfg "duplicate key" 3 "duplicate key 'file'" $'[a]\nfile = a\nfile = b'
+bad_cfg "non-numeric smp" 3 "bad value for smp" $'[a]\nfile = a\nsmp = two'
+bad_cfg "non-numeric timeout" 3 "bad value for timeout" $'[a]\nfile = a\ntimeout = 10x'
+bad_cfg "unknown arch" 3 "bad value for arch" $'[a]\nfile = a\narch = riscv'
+bad_cfg "unknown runner" 3 "bad value for runner" $'[a]\nfile = a\nrunner = docker'
+bad_cfg "missing file" 1 "no 'file = ...'" $'[a]\nsmp = 1'
+bad_cfg "unknown environment" 3 "bad value for envs" $'[a]\nfile = a\nenvs = x86_64 ppc'
+bad_cfg "environment of another arch" 1 "not one of arch x86_64" $'[a]\nfile = a\nenvs = s390x'
+bad_cfg "unknown capability" 3 "bad value for requires" $'[a]\nfile = a\nrequires = kvm warp-drive'
+bad_cfg "unterminated quote" 3 "unterminated quote" $'[a]\nfile = a\nargs = "oops'
+bad_cfg "bad section header" 2 "bad section header" $'# c\n[a b]\nfile = a'
+bad_cfg "harness on s390x" 1 "x86_64 only" $'[a]\nfile = a\narch = s390x\nrunner = harness'
+
+if "$RT" -l >"$T/out" 2>"$T/err"; then
+	pass "cfg: the project's unittests.cfg parses"
+else
+	fail "cfg: the project's unittests.cfg parses" "$(head -n 1 "$T/err")"
+fi
+
+# ------------------------------------------------------------ usage errors
+for args in "--bogus" "-x" "-j 0" "-j" "--shard=3/2" "--shard=x" "--accel=xen" \
+	"--runner=docker" "--arch=mips" "no-such-test"; do
+	read -ra av <<<"$args"
+	rt --config="$T/good.cfg" "${av[@]}"
+	if [ "$RC" -eq 2 ] && [ -s "$T/err" ]; then
+		pass "usage error exits 2: $args"
+	else
+		fail "usage error exits 2: $args" "exit $RC"
+	fi
+done
+ACCEL=qemu "$RT" -l >/dev/null 2>&1
+if [ $? -eq 2 ]; then pass "usage error exits 2: ACCEL=qemu"; else fail "usage error exits 2: ACCEL=qemu" "not 2"; fi
+if "$RT" -h | grep -q -- '--shard'; then pass "-h prints usage, exit 0"; else fail "-h prints usage, exit 0" "no usage text"; fi
+
+# ------------------------------------------------------------ selection
+cat >"$T/sel.cfg" <<'EOF'
+[q1]
+file = q1
+runner = qemu
+[h1]
+file = h1
+runner = harness
+groups = grp
+[a1]
+file = a1
+groups = grp
+[nd]
+file = nd
+groups = nodefault grp
+[s1]
+file = s1
+arch = s390x
+[a2]
+file = a2
+EOF
+# sel NAME WANT ARGS...: -l lists exactly the tests WANT (space-separated)
+sel() {
+	local name=$1 want=$2 got
+	shift 2
+	rt --config="$T/sel.cfg" -l "$@"
+	got=$(awk '{print $1}' "$T/out" | tr '\n' ' ')
+	got=${got% }
+	if [ "$RC" -eq 0 ] && [ "$got" = "$want" ]; then
+		pass "select: $name"
+	else
+		fail "select: $name" "exit $RC, listed '$got', want '$want'"
+	fi
+}
+sel "default: no nodefault, no other arch" "q1 h1 a1 a2" --arch=x86_64
+sel "other arch only" "s1" --arch=s390x
+sel "named nodefault test runs" "nd" --arch=x86_64 nd
+sel "group excludes its nodefault member" "h1 a1" --arch=x86_64 -g grp
+sel "--runner=harness: harness and any" "h1 a1 a2" --arch=x86_64 --runner=harness
+sel "--runner=qemu: qemu and any" "q1 a1 a2" --arch=x86_64 --runner=qemu
+sel "--shard=1/2" "q1 a1" --arch=x86_64 --shard=1/2
+sel "--shard=2/2" "h1 a2" --arch=x86_64 --shard=2/2
+rt --config="$T/sel.cfg" -l --arch=x86_64 --runner=harness
+if grep -q '^a1 .* harness' "$T/out"; then pass "select: runner any runs under the harness when asked"
+else fail "select: runner any runs under the harness when asked" "$(grep '^a1' "$T/out")"; fi
+
+# ------------------------------------------------------------ classification (fake QEMU)
+mkdir -p "$T/build/x86_64/fk" "$T/build/s390x/fk" "$T/logs"
+for n in pass fail hang nosummary allskip crash disagree kvmerr badkern h-timeout h-error h-nokvm h-usage; do
+	: >"$T/build/x86_64/fk/$n.flat"
+done
+for n in s-pass s-fail s-noexit; do : >"$T/build/s390x/fk/$n.elf"; done
+{
+	for n in pass fail nosummary allskip crash disagree badkern; do
+		printf '[%s]\nfile = fk/%s\ntimeout = 10\n\n' "$n" "$n"
+	done
+	printf '[hang]\nfile = fk/hang\ntimeout = 2\n\n'
+	printf '[kvmerr]\nfile = fk/kvmerr\ntimeout = 20\n\n'
+	for n in h-timeout h-error h-nokvm h-usage; do
+		printf '[%s]\nfile = fk/%s\nrunner = harness\ntimeout = 10\n\n' "$n" "$n"
+	done
+	for n in s-pass s-fail s-noexit; do
+		printf '[%s]\nfile = fk/%s\narch = s390x\n\n' "$n" "$n"
+	done
+	printf '[missing]\nfile = fk/not-there\n'
+} >"$T/fk.cfg"
+
+rt --config="$T/fk.cfg" --arch=all --accel=tcg -j 4
+if [ "$RC" -eq 1 ]; then pass "a failing run exits 1"; else fail "a failing run exits 1" "exit $RC"; fi
+expect pass PASS "(2 checks)"
+expect fail FAIL "1 failed"
+if grep -q '^    FAIL: fixture: this check is meant to fail' "$T/out"; then
+	pass "FAIL result lists its failing check"
+else
+	fail "FAIL result lists its failing check" "not listed"
+fi
+expect hang TIMEOUT "within 2 s"
+expect nosummary ERROR "no SUMMARY line"
+expect allskip SKIP "feature X absent"
+expect crash ERROR "guest crashed"
+expect disagree ERROR "disagrees"
+expect kvmerr ERROR "KVM internal error"
+expect badkern ERROR "could not load kernel"
+expect h-timeout TIMEOUT "harness deadline"
+expect h-error ERROR "KVM_EXIT_SHUTDOWN"
+expect h-nokvm SKIP "/dev/kvm"
+expect h-usage ERROR "bad ELF"
+expect s-pass PASS
+expect s-fail FAIL
+expect s-noexit ERROR "EXIT: STATUS"
+expect missing ERROR "not built"
+last=$(tail -n 1 "$T/out")
+if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]] &&
+	[ "$last" = "2 passed, 13 failed, 2 skipped" ]; then
+	pass "last line is the tally"
+else
+	fail "last line is the tally" "'$last'"
+fi
+if head -n 3 "$T/logs/fail.qemu-tcg.log" | grep -q '^# command: .*fake-qemu.sh .*-kernel .*fail.flat'; then
+	pass "log starts with the full command line"
+else
+	fail "log starts with the full command line" "$(head -n 3 "$T/logs/fail.qemu-tcg.log")"
+fi
+if [ -z "$(pgrep -f "$T" 2>/dev/null)" ]; then
+	pass "no process left behind (fake QEMU, hang and kvmerr included)"
+else
+	fail "no process left behind" "$(pgrep -af "$T")"
+fi
+
+rt --config="$T/fk.cfg" hang
+if [ "$RC" -eq 1 ] && [ "$MS" -le 4000 ]; then
+	pass "hang: TIMEOUT within timeout + 2 s (${MS} ms for 2 s)"
+else
+	fail "hang: TIMEOUT within timeout + 2 s" "exit $RC after $MS ms"
+fi
+rt --config="$T/fk.cfg" kvmerr
+if [ "$RC" -eq 1 ] && [ "$MS" -le 3000 ]; then
+	pass "KVM internal error ends the run at once (${MS} ms, timeout 20 s)"
+else
+	fail "KVM internal error ends the run at once" "exit $RC after $MS ms"
+fi
+rt --config="$T/fk.cfg" pass allskip
+if [ "$RC" -eq 0 ]; then pass "PASS + SKIP only exits 0"; else fail "PASS + SKIP only exits 0" "exit $RC"; fi
+
+# ------------------------------------------------------------ errata
+cat >"$T/errata" <<'EOF'
+# test | message glob | condition | why
+fail | fixture: this check is * fail | accel=tcg | the fake QEMU fails it on purpose
+s-fail | s390x check | arch=s390x,runner=qemu | fake
+EOF
+ERRATA=$T/errata rt --config="$T/fk.cfg" --accel=tcg fail s-fail --arch=all
+result_of fail
+if [[ $REPLY == "XFAIL fail ["* ]] && [ "$RC" -eq 0 ] &&
+	grep -q 'XFAIL: fixture: this check is meant to fail .*the fake QEMU' "$T/out"; then
+	pass "errata: a listed failure is XFAIL and exits 0"
+else
+	fail "errata: a listed failure is XFAIL and exits 0" "exit $RC: $REPLY"
+fi
+ERRATA=$T/errata rt --config="$T/fk.cfg" --accel=kvm fail
+result_of fail
+if [[ $REPLY == "FAIL fail ["* ]] && [ "$RC" -eq 1 ]; then
+	pass "errata: the entry does not apply when its host condition does not hold"
+else
+	fail "errata: the entry does not apply when its host condition does not hold" "$REPLY"
+fi
+printf 'fail | x | accel=tcg\n' >"$T/errata.bad1"
+printf '# c\nfail | x | weather=rain | why\n' >"$T/errata.bad2"
+for b in bad1:1 bad2:2; do
+	ERRATA=$T/errata.${b%:*} rt --config="$T/fk.cfg" -l
+	if [ "$RC" -eq 2 ] && grep -q "errata.${b%:*}:${b#*:}: " "$T/err"; then
+		pass "errata: malformed entry refused with file:line ($b)"
+	else
+		fail "errata: malformed entry refused with file:line ($b)" "exit $RC: $(head -n 1 "$T/err")"
+	fi
+done
+
+# ------------------------------------------------------------ TAP 13 and JUnit
+rt --config="$T/fk.cfg" --arch=all --accel=tcg -t --junit "$T/junit.xml" \
+	pass fail nosummary allskip crash h-nokvm s-pass missing
+if [ "$(head -n 2 "$T/out")" = $'TAP version 13\n1..8' ]; then
+	pass "TAP: version line and plan first"
+else
+	fail "TAP: version line and plan first" "$(head -n 2 "$T/out" | tr '\n' '|')"
+fi
+tap_check=$(perl -MTAP::Parser -e '
+	my $p = TAP::Parser->new({ tap => do { local $/; <STDIN> } });
+	my ($n, $skip) = (0, 0);
+	while (my $r = $p->next) {
+		next unless $r->is_test;
+		$n++;
+		$skip++ if $r->has_skip;
+	}
+	my @e = $p->parse_errors;
+	printf "version=%s tests=%d planned=%d skip=%d failed=%d errors=%s\n",
+		$p->version, $n, $p->tests_planned, $skip, scalar($p->failed),
+		@e ? join(";", @e) : "none";
+' <"$T/out" 2>&1)
+if [ "$tap_check" = "version=13 tests=8 planned=8 skip=2 failed=4 errors=none" ]; then
+	pass "TAP: TAP::Parser reads it without errors ($tap_check)"
+else
+	fail "TAP: TAP::Parser reads it without errors" "$tap_check"
+fi
+if grep -q '^not ok [0-9]* - fail \[qemu-tcg\]$' "$T/out" && grep -q '^  ---$' "$T/out" &&
+	grep -q '^ok [0-9]* - allskip \[qemu-tcg\] # SKIP ' "$T/out"; then
+	pass "TAP: not ok with a YAML block, ok # SKIP with the reason"
+else
+	fail "TAP: not ok with a YAML block, ok # SKIP with the reason" "see $T/out"
+fi
+junit=$(python3 -c '
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+s = d.getElementsByTagName("testsuite")[0]
+c = d.getElementsByTagName("testcase")
+print(len(c), s.getAttribute("failures"), s.getAttribute("errors"), s.getAttribute("skipped"))
+' "$T/junit.xml" 2>&1)
+if [ "$junit" = "8 1 3 2" ]; then
+	pass "JUnit: well-formed XML with the right counts"
+else
+	fail "JUnit: well-formed XML with the right counts" "got '$junit', want '8 1 3 2'"
+fi
+
+# ------------------------------------------------------------ vmtest batch
+rt --config="$T/fk.cfg" --runner=vmtest pass fail h-nokvm
+result_of pass; r1=$REPLY
+result_of fail; r2=$REPLY
+if [[ $r1 == "PASS pass [vmtest:6.1.0-fake]"* ]] && [[ $r2 == "FAIL fail [vmtest:6.1.0-fake]"* ]]; then
+	pass "vmtest: one batch, results classified like harness runs"
+else
+	fail "vmtest: one batch, results classified like harness runs" "$r1 / $r2"
+fi
+VMTEST=/nonexistent/vmtest VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs \
+	"$RT" --config="$T/fk.cfg" --runner=vmtest pass >"$T/out" 2>&1
+if grep -q 'ERROR pass .*vmtest runner not available' "$T/out"; then
+	pass "vmtest: missing launcher is an ERROR naming it"
+else
+	fail "vmtest: missing launcher is an ERROR naming it" "$(grep pass "$T/out" | head -n 1)"
+fi
+
+# ------------------------------------------------------------ real fixture guests
+GUESTS=$TOP/build/x86_64/tests/guests
+missing=""
+for g in fail hang nosummary allskip crash; do
+	[ -e "$GUESTS/$g.flat" ] || missing+=" $g"
+done
+if [ -n "$missing" ]; then
+	skip "fixture guests under QEMU" "not built:$missing (make builds build/x86_64/tests/guests/*.flat)"
+elif ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "fixture guests under QEMU" "qemu-system-x86_64 missing (scripts/setup.sh)"
+else
+	# a private copy, so leftover processes can be found by their path
+	mkdir -p "$T/real/build/x86_64/tests/guests"
+	cp "$GUESTS"/*.flat "$T/real/build/x86_64/tests/guests/"
+	t0=${EPOCHREALTIME/./}
+	VMC_BUILDDIR=$T/real/build VMC_LOGDIR=$T/logs VMC_ERRATA=$T/no-errata \
+		"$RT" --config="$HERE/fixtures.cfg" --accel=tcg -j 2 >"$T/out" 2>"$T/err"
+	RC=$?
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	if [ "$RC" -eq 1 ]; then pass "fixtures: exit 1 (${MS} ms)"; else fail "fixtures: exit 1" "exit $RC"; fi
+	expect fixture-fail FAIL
+	expect fixture-hang TIMEOUT "within 3 s"
+	expect fixture-nosummary ERROR "no SUMMARY"
+	expect fixture-allskip SKIP
+	expect fixture-crash ERROR
+	if [ -z "$(pgrep -f "$T/real" 2>/dev/null)" ]; then
+		pass "fixtures: no QEMU left behind"
+	else
+		fail "fixtures: no QEMU left behind" "$(pgrep -af "$T/real")"
+	fi
+	# the hang alone: TIMEOUT within its timeout (3 s) + 2 s
+	t0=${EPOCHREALTIME/./}
+	VMC_BUILDDIR=$T/real/build VMC_LOGDIR=$T/logs "$RT" --config="$HERE/fixtures.cfg" \
+		--accel=tcg fixture-hang >"$T/out" 2>&1
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	if grep -q '^TIMEOUT fixture-hang' "$T/out" && [ "$MS" -le 5000 ]; then
+		pass "fixtures: hang ends as TIMEOUT within 3 + 2 s (${MS} ms)"
+	else
+		fail "fixtures: hang ends as TIMEOUT within 3 + 2 s" "$MS ms: $(grep fixture-hang "$T/out" | head -n 1)"
+	fi
+	# errata built from the fixture's own failing checks turn it into XFAIL
+	: >"$T/errata.real"
+	while IFS= read -r m; do
+		m=${m#FAIL: }
+		m=${m//[[*?]/?}
+		printf 'fixture-fail | %s | accel=tcg | fixture fails on purpose\n' "$m" >>"$T/errata.real"
+	done < <(grep -a '^FAIL: ' "$T/logs/fixture-fail.qemu-tcg.log" | tr -d '\r')
+	VMC_BUILDDIR=$T/real/build VMC_LOGDIR=$T/logs VMC_ERRATA=$T/errata.real \
+		"$RT" --config="$HERE/fixtures.cfg" --accel=tcg fixture-fail >"$T/out" 2>&1
+	RC=$?
+	if [ -s "$T/errata.real" ] && [ "$RC" -eq 0 ] && grep -q '^XFAIL fixture-fail' "$T/out"; then
+		pass "fixtures: errata turn the fail fixture into XFAIL"
+	else
+		fail "fixtures: errata turn the fail fixture into XFAIL" "exit $RC: $(grep fixture-fail "$T/out" | head -n 1)"
+	fi
+fi
+
+# ------------------------------------------------------------ shellcheck
+if ! command -v shellcheck >/dev/null; then
+	skip "shellcheck" "shellcheck not installed (scripts/setup.sh)"
+else
+	for f in run_tests.sh configure scripts/* tests/*/*.sh; do
+		[ -f "$f" ] || continue
+		case $(head -n 1 "$f") in
+		"#!"*sh*) ;;
+		*) case $f in *.sh) ;; *) continue ;; esac ;;
+		esac
+		if out=$(shellcheck "$f" 2>&1) && [ -z "$out" ]; then
+			pass "shellcheck $f"
+		else
+			fail "shellcheck $f" "$(printf '%s' "$out" | grep -m 1 -E 'SC[0-9]+')"
+		fi
+	done
+fi
+
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ "$nfail" -eq 0 ]

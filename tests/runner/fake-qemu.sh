@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Stand-in for qemu-system-* (and, as fake-harness, for vmc-harness) in the
+# runner's own tests (tests/runner/check.sh): run_tests.sh is pointed at it
+# with QEMU_X86= / QEMU_S390X= / HARNESS=.  It behaves according to the
+# payload's base name, so each classification path can be driven without a
+# guest build:
+#   pass fail hang nosummary allskip crash disagree   (like the fixture guests)
+#   kvmerr   prints QEMU's "KVM internal error" and then hangs, as QEMU does
+#   badkern  fails like QEMU with a kernel it cannot load
+#   s-*      s390x style: prints EXIT: STATUS=v (s-pass s-fail s-noexit)
+#   h-*      harness exit codes: h-timeout 124, h-error 4, h-nokvm 77, h-usage 2
+# Exit statuses follow lib/status.h: (v<<1)|1 for the x86 exit port.
+set -u
+kernel=""
+prev=""
+for a in "$@"; do
+	[ "$prev" = -kernel ] && kernel=$a
+	prev=$a
+done
+# the harness takes the payload as its first non-option argument
+[ -z "$kernel" ] && for a in "$@"; do
+	case $a in *.flat) kernel=$a; break ;; esac
+done
+name=$(basename "${kernel%.*}")
+case $name in
+pass)
+	echo "PASS: one holds"
+	echo "PASS: two holds"
+	echo "SUMMARY: 2 tests, 0 failed, 0 skipped, 0 expected failures"
+	exit 1 ;;
+fail)
+	echo "PASS: first check holds"
+	echo "FAIL: fixture: this check is meant to fail"
+	echo "SUMMARY: 2 tests, 1 failed, 0 skipped, 0 expected failures"
+	exit 3 ;;
+hang)
+	echo "INFO: hanging on purpose"
+	# a child that would outlive a careless runner
+	(exec -a "vmc-fake-child $kernel" sleep 1000) &
+	sleep 1000
+	exit 1 ;;
+nosummary)
+	echo "PASS: only check"
+	exit 1 ;;
+allskip)
+	echo "SKIP: feature X absent (needs a CPU with X)"
+	echo "SKIP: feature Y absent (needs Y)"
+	echo "SUMMARY: 2 tests, 0 failed, 2 skipped, 0 expected failures"
+	exit 5 ;;
+crash)
+	echo "PASS: before the crash"
+	echo "UNEXPECTED EXCEPTION 14 (#PF) at rip 0x401234 error code 0x2"
+	exit 7 ;;
+disagree)
+	echo "FAIL: something failed"
+	echo "SUMMARY: 1 tests, 1 failed, 0 skipped, 0 expected failures"
+	exit 1 ;;
+kvmerr)
+	echo "PASS: emulation failure is only a word in this line"
+	echo "KVM internal error. Suberror: 1" >&2
+	echo "emulation failure" >&2
+	echo "RAX=0000000000000000 RBX=0000000000000000" >&2
+	sleep 1000
+	exit 1 ;;
+badkern)
+	echo "qemu-system-x86_64: could not load kernel '$kernel'" >&2
+	exit 1 ;;
+s-pass)
+	echo "PASS: s390x check"
+	echo "SUMMARY: 1 tests, 0 failed, 0 skipped, 0 expected failures"
+	echo "EXIT: STATUS=0"
+	exit 0 ;;
+s-fail)
+	echo "FAIL: s390x check"
+	echo "SUMMARY: 1 tests, 1 failed, 0 skipped, 0 expected failures"
+	echo "EXIT: STATUS=1"
+	exit 0 ;;
+s-noexit)
+	echo "PASS: s390x check"
+	echo "SUMMARY: 1 tests, 0 failed, 0 skipped, 0 expected failures"
+	exit 0 ;;
+h-timeout)
+	echo "TIMEOUT: no progress for 2 s" >&2
+	exit 124 ;;
+h-error)
+	echo "ERROR: unhandled exit KVM_EXIT_SHUTDOWN at rip 0x1000" >&2
+	exit 4 ;;
+h-nokvm)
+	echo "SKIP: /dev/kvm: Permission denied" >&2
+	exit 77 ;;
+h-usage)
+	echo "vmc-harness: bad ELF: not an ELF file" >&2
+	exit 2 ;;
+*)
+	echo "fake-qemu: no behaviour for payload '$kernel'" >&2
+	exit 99 ;;
+esac
