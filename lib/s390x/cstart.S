@@ -6,7 +6,10 @@
  * entry is 0x10000 (the Linux image start) it also copies the -append text
  * to 0x10480 (the Linux parameter area), so the image is linked at 0x10000,
  * starts with a branch over that area, and keeps it as file-backed data
- * (ipl_cmdline) that boot_cmdline() returns.
+ * (ipl_cmdline) that boot_cmdline() returns.  The start code fits below
+ * 0x10480 and the area ends the first PT_LOAD segment (s390x/flat.lds), so a
+ * command line longer than the area is dropped by QEMU (it writes only
+ * inside a loaded segment) instead of overwriting code.
  */
 #include "lowcore.h"
 
@@ -15,12 +18,7 @@
 	.section .init, "ax"
 	.globl	start
 start:
-	jg	start_main
-
-	.org	IPL_CMDLINE_OFF
-	.globl	ipl_cmdline
-ipl_cmdline:
-	.fill	IPL_CMDLINE_SIZE, 1, 0
+	j	start_main
 
 start_main:
 	/* clear .bss (it also holds the boot stack) */
@@ -43,11 +41,17 @@ start_main:
 	brasl	%r14, s390x_start	/* never returns */
 	j	stop_now
 
-/* disabled wait: the last resort when everything else failed */
-	.globl	stop_now
-stop_now:
-	larl	%r1, stop_psw
-	lpswe	0(%r1)
+	/*
+	 * QEMU reads the maximum command-line size (NUL included) from here,
+	 * as from a Linux image header, and refuses a longer -append (else
+	 * it assumes the legacy 896 bytes).
+	 */
+	.org	IPL_CMDLINE_MAX_OFF
+	.quad	IPL_CMDLINE_SIZE
+	.org	IPL_CMDLINE_OFF
+	.globl	ipl_cmdline
+ipl_cmdline:
+	.fill	IPL_CMDLINE_SIZE, 1, 0
 
 	.section .rodata
 	.balign	8
@@ -55,6 +59,12 @@ stop_psw:
 	.quad	0x0002000180000000, 0xfff
 
 	.text
+/* disabled wait: the last resort when everything else failed */
+	.globl	stop_now
+stop_now:
+	larl	%r1, stop_psw
+	lpswe	0(%r1)
+
 /*
  * Program interruption: save the GPRs in the lowcore, run the C handler on
  * the interrupted stack (below the interrupted r15, which the ABI leaves

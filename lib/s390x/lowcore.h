@@ -42,6 +42,7 @@
 /* -append text: QEMU copies it to 0x10480 for an image entered at 0x10000 */
 #define IPL_CMDLINE_OFF		0x480	/* from the image start */
 #define IPL_CMDLINE_SIZE	0x800
+#define IPL_CMDLINE_MAX_OFF	0x430	/* u64: the area size, read by QEMU */
 
 /* PSW mask bits (64-bit mask word) */
 #define PSW_MASK_PER		0x4000000000000000UL
