@@ -33,6 +33,9 @@
 #define VMC_ENOSPC	28
 #define VMC_ENOSYS	38	/* unknown op */
 #define VMC_EOPNOTSUPP	95	/* op known, not available on this host */
+/* client-side only (lib/channel.c), never sent by the harness */
+#define VMC_ENODEV	19	/* no harness (QEMU): the port read all-ones */
+#define VMC_ENODATA	61	/* ret still VMC_RET_NOANSWER: block not reachable */
 /* the client stores this in ret before the OUT; still there after = no answer */
 #define VMC_RET_NOANSWER	0x7f4e4f41	/* "ANO\x7f" */
 
