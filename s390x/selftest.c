@@ -42,7 +42,7 @@ static uint32_t stpx(void)
 
 static void check_boot_state(void)
 {
-	uint64_t mask = extract_psw_mask(), cr0 = stctg(0);
+	uint64_t mask = extract_psw_mask(), cr0 = stctg0();
 
 	report_prefix_push("boot");
 	report((mask & PSW_MASK_64) == PSW_MASK_64,

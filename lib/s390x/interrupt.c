@@ -39,7 +39,7 @@ void dump_interrupt_state(const char *what, const volatile struct psw *old,
 	printf("  program code %04x ILC %u, ext code %04x, TEID %016lx\n",
 	       LC_U16(LC_PGM_CODE), LC_U16(LC_PGM_ILC),
 	       LC_U16(LC_EXT_INT_CODE), LC_U64(LC_TRANS_EXC_ID));
-	printf("  CR0 %016lx\n", stctg(0));
+	printf("  CR0 %016lx\n", stctg0());
 	for (i = 0; i < 16; i += 4)
 		printf("  r%-2d %016lx %016lx %016lx %016lx\n", i,
 		       gprs[i], gprs[i + 1], gprs[i + 2], gprs[i + 3]);

@@ -10,15 +10,11 @@
 #include "lowcore.h"
 
 /* ---- control registers ---- */
-static inline uint64_t stctg(int cr)
+static inline uint64_t stctg0(void)
 {
 	uint64_t v;
 
-	switch (cr) {
-	case 0: asm volatile("stctg 0,0,%0" : "=Q"(v)); break;
-	case 14: asm volatile("stctg 14,14,%0" : "=Q"(v)); break;
-	default: v = 0; break;
-	}
+	asm volatile("stctg 0,0,%0" : "=Q"(v));
 	return v;
 }
 
@@ -54,7 +50,8 @@ static inline void load_psw(const volatile struct psw *psw)
  * Problem state.  enter_pstate() continues at the next instruction with the
  * PSW problem-state bit set (the rest of the mask unchanged); leave_pstate()
  * issues SVC 0, whose handler (cstart.S) clears the bit and returns.  Code in
- * between must not use privileged instructions except the one under test.
+ * between must not use privileged instructions except the one under test
+ * (no printf: the SCLP console needs SERVICE CALL, which is privileged).
  */
 static inline void enter_pstate(void)
 {
