@@ -43,6 +43,29 @@ static inline uint32_t cpuid_max_ext(void) { return cpuid(0x80000000).a; }
 #define CPUID_8_1_EDX_RDTSCP	(1u << 27)
 #define CPUID_8_1_EDX_LM	(1u << 29)
 
+/*
+ * Hypervisor vendor signature from leaf 0x40000000 (EBX ECX EDX), e.g.
+ * "KVMKVMKVM" or "TCGTCGTCGTCG" (QEMU TCG); "" when CPUID.1:ECX.hypervisor
+ * is clear.  out must hold 13 bytes.
+ */
+static inline void cpuid_hv_signature(char *out)
+{
+	struct cpuid c;
+	uint32_t w[3];
+	int i;
+
+	out[0] = '\0';
+	if (!(cpuid(1).c & CPUID_1_ECX_HYPERVISOR))
+		return;
+	c = cpuid(0x40000000);
+	w[0] = c.b;
+	w[1] = c.c;
+	w[2] = c.d;
+	for (i = 0; i < 12; i++)
+		out[i] = (char)(w[i / 4] >> (8 * (i % 4)));
+	out[12] = '\0';
+}
+
 /* APIC id of this CPU from leaf 1 (bits 31:24 of EBX) */
 static inline uint32_t cpuid_apic_id(void)
 {

@@ -138,7 +138,7 @@ static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
 
 	printf("UNEXPECTED EXCEPTION vector %lu (%s) on CPU %u\n",
 	       r->vector, exception_name(r->vector), cpu);
-	printf("error code %#lx  RIP %#018lx  CR2 %#018lx\n",
+	printf("error code %#lx  RIP %016lx  CR2 %016lx\n",
 	       r->error_code, r->rip, cr2);
 	printf("RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n",
 	       r->rax, r->rbx, r->rcx, r->rdx);

@@ -1,0 +1,455 @@
+/*
+ * x86 selftest: the framework's own guest side works, so other tests can be
+ * believed.  Rules checked, and why:
+ *  - boot: we run in 64-bit long mode with the state cstart64.S promises
+ *    (EFER.LMA, CR0.PG/PE/WP, CR4.PAE, CS = 0x08), because every test
+ *    assumes it;
+ *  - printf: snprintf gives the C99 result for a table of conversions,
+ *    flags, widths, precisions and length modifiers, and returns the
+ *    untruncated length when the buffer is short, because every check
+ *    message and many comparisons go through it;
+ *  - report: report() and report_xfail() return what they were given (the
+ *    counts in the SUMMARY line are not observable from inside the guest;
+ *    the runner's own tests check them with the fixture guests in
+ *    tests/guests/);
+ *  - argv: the multiboot command line "<payload path> <args>" reaches main()
+ *    as argv[0] = "selftest" and argv[1..] = the args (expected: "arg1
+ *    arg2=x" besides the options mem=<MiB> and int3, as in unittests.cfg;
+ *    without them that check is skipped), and parse_cmdline splits a known
+ *    string as documented;
+ *  - memory: mem_size() from the multiboot memory map is within 1 MiB below
+ *    the RAM size given as mem=<MiB> (the firmware keeps the 640K-1M hole
+ *    and a little at the top), and the allocator hands out RAM after the
+ *    image;
+ *  - expected faults: FAULT_INSN + fault_arm/fault_take report #DE, #BP,
+ *    #UD, #GP and #PF with the architectural vector, error code, faulting
+ *    address and CR2, resume after the instruction with the registers and
+ *    flags intact, and report nothing when nothing faulted; rdmsr_safe /
+ *    wrmsr_safe return 0 for EFER and #GP for an unimplemented MSR (skipped
+ *    under QEMU TCG, which does not raise #GP for unknown MSRs).  #BP is
+ *    checked under TCG, or under KVM with the argument int3 (kvm_pvm stops
+ *    the VM on INT3, see check_bp).  Every other test's negative checks rely
+ *    on this API.
+ */
+#include "vmc.h"
+#include "argv.h"
+#include "processor.h"
+#include "desc.h"
+
+extern char __image_end[];
+
+/* ---- boot state ---- */
+
+static void check_boot_state(void)
+{
+	uint64_t efer = 0;
+	int v = rdmsr_safe(MSR_EFER, &efer);
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+
+	report_prefix_push("boot");
+	report(v == 0 && (efer & (EFER_LME | EFER_LMA)) == (EFER_LME | EFER_LMA),
+	       "EFER.LME and EFER.LMA are set (rdmsr vector %d, EFER %#lx)", v, efer);
+	report((cr0 & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP)) ==
+	       (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP),
+	       "CR0.PG, CR0.PE and CR0.WP are set (CR0 %#lx)", cr0);
+	report(cr4 & X86_CR4_PAE, "CR4.PAE is set (CR4 %#lx)", cr4);
+	report(read_cs() == KERNEL_CS, "CS is the 64-bit code selector %#x (CS %#x)",
+	       KERNEL_CS, read_cs());
+	report_prefix_pop();
+}
+
+/* ---- printf ---- */
+
+static char buf[128];
+
+static void check_fmt(const char *expect, const char *call, int ret)
+{
+	report(ret == (int)strlen(expect) && !strcmp(buf, expect),
+	       "snprintf(%s) gives \"%s\" and returns %d (got \"%s\", %d)",
+	       call, expect, (int)strlen(expect), buf, ret);
+}
+
+#define FMT(expect, ...)						\
+	do {								\
+		memset(buf, 'Z', sizeof(buf));				\
+		check_fmt(expect, #__VA_ARGS__,				\
+			  snprintf(buf, sizeof(buf), __VA_ARGS__));	\
+	} while (0)
+
+static void check_printf(void)
+{
+	const char *volatile null_str = NULL;
+	int r;
+
+	report_prefix_push("printf");
+	FMT("0", "%d", 0);
+	FMT("-42", "%d", -42);
+	FMT("123", "%i", 123);
+	FMT("-2147483648", "%d", (int)0x80000000);
+	FMT("4294967295", "%u", 4294967295u);
+	FMT("beef", "%x", 0xbeef);
+	FMT("BEEF", "%X", 0xbeef);
+	FMT("777", "%o", 0777);
+	FMT("A", "%c", 'A');
+	FMT("hi there", "%s", "hi there");
+	FMT("(null)", "%s", null_str);
+	FMT("100%", "%d%%", 100);
+	FMT("-9223372036854775808", "%ld", (long)(-0x7fffffffffffffffL - 1));
+	FMT("18446744073709551615", "%lu", ~0ul);
+	FMT("ffffffffffffffff", "%lx", ~0ul);
+	FMT("123456789abcdef", "%llx", 0x123456789abcdefull);
+	FMT("-1", "%lld", -1ll);
+	FMT("12345", "%zu", (size_t)12345);
+	FMT("3039", "%zx", (size_t)12345);
+	FMT("-1", "%hhd", 255);
+	FMT("-1", "%hd", 65535);
+	FMT("   42", "%5d", 42);
+	FMT("42   |", "%-5d|", 42);
+	FMT("00042", "%05d", 42);
+	FMT("-0042", "%05d", -42);
+	FMT("007", "%.3d", 7);
+	FMT("     007", "%8.3d", 7);
+	FMT("", "%.0d", 0);
+	FMT("ab", "%.2s", "abcdef");
+	FMT("       abc", "%10s", "abc");
+	FMT("abc       |", "%-10s|", "abc");
+	FMT("0000dead", "%08x", 0xdead);
+	FMT("0xff", "%#x", 255);
+	FMT("010", "%#o", 8);
+	FMT("+5 -5", "%+d %+d", 5, -5);
+	FMT(" 5", "% d", 5);
+	FMT("    42", "%*d", 6, 42);
+	FMT("42    |", "%*d|", -6, 42);
+	FMT("abc", "%.*s", 3, "abcdef");
+	FMT("0x1234", "%p", (void *)0x1234);
+	FMT("x=1 y=ffffffff z=s", "x=%d y=%x z=%s", 1, 0xffffffffu, "s");
+
+	memset(buf, 'Z', sizeof(buf));
+	r = snprintf(buf, 5, "%d", 123456789);
+	report(r == 9 && !strcmp(buf, "1234"),
+	       "snprintf truncated to 5 bytes stores \"1234\" and returns 9 (got \"%s\", %d)",
+	       buf, r);
+	memset(buf, 'Z', sizeof(buf));
+	r = snprintf(buf, 1, "abc");
+	report(r == 3 && buf[0] == '\0',
+	       "snprintf with size 1 stores only the NUL and returns 3 (returned %d)", r);
+	r = snprintf(NULL, 0, "%s-%d", "hello", 42);
+	report(r == 8, "snprintf(NULL, 0, ...) returns the full length 8 (returned %d)", r);
+	report_prefix_pop();
+}
+
+/* ---- report ---- */
+
+static void check_report(void)
+{
+	bool r;
+
+	report_prefix_push("report");
+	r = report(1 + 1 == 2, "report(true) prints PASS");
+	report(r, "report(true, ...) returned true");
+	r = report_xfail(true, false,
+			 "report_xfail(xfail, failing) prints XFAIL and counts an expected failure");
+	report(!r, "report_xfail(xfail, failing) returned false");
+	report_prefix_pop();
+}
+
+/* ---- argv, memory ---- */
+
+static void check_args(int argc, char **argv, long *mem_mib)
+{
+	static const char *const want[] = { "arg1", "arg2=x" };
+	char *rest[8], *words[8], *probe[8];
+	int nrest = 0, i, n;
+	char joined[256] = "";
+
+	report_prefix_push("argv");
+	report(argv[argc] == NULL, "argv[argc] is NULL");
+	report(!strcmp(argv[0], "selftest"),
+	       "argv[0] is the test name \"selftest\" (got \"%s\")", argv[0]);
+
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "mem=", 4))
+			*mem_mib = strtol(argv[i] + 4, NULL, 0);
+		else if (!strcmp(argv[i], "int3"))
+			continue;
+		else if (nrest < (int)ARRAY_SIZE(rest))
+			rest[nrest++] = argv[i];
+	}
+	if (!nrest) {
+		report_skip("argv[1..] match the cfg args (no arguments other than mem= and int3: "
+			    "run with args = mem=64 arg1 arg2=x)");
+	} else {
+		report(nrest == 2 && !strcmp(rest[0], want[0]) && !strcmp(rest[1], want[1]),
+		       "the arguments other than mem= and int3 are exactly \"arg1\" \"arg2=x\" "
+		       "(got %d: \"%s\" \"%s\")", nrest, rest[0],
+		       nrest > 1 ? rest[1] : "");
+	}
+
+	/* argv[1..] rejoined with single blanks is the command line */
+	for (i = 1; i < argc; i++) {
+		if (i > 1)
+			strcat(joined, " ");
+		if (strlen(joined) + strlen(argv[i]) < sizeof(joined) - 1)
+			strcat(joined, argv[i]);
+	}
+	report(!strcmp(joined, boot_cmdline()),
+	       "boot_cmdline() \"%s\" is argv[1..] joined by blanks \"%s\"",
+	       boot_cmdline(), joined);
+
+	/* the splitter itself, on a known string */
+	n = parse_cmdline("  a\tb  \"c d\"e  ", words, ARRAY_SIZE(words));
+	report(n == 3 && !strcmp(words[0], "a") && !strcmp(words[1], "b") &&
+	       !strcmp(words[2], "c de") && words[3] == NULL,
+	       "parse_cmdline splits blanks/tabs and groups quotes into a, b, \"c de\" (got %d)", n);
+	n = parse_cmdline("x y z", probe, 3);
+	report(n == 2 && probe[2] == NULL,
+	       "parse_cmdline stores at most max-1 words then NULL (got %d)", n);
+	report_prefix_pop();
+}
+
+static void check_memory(long mem_mib)
+{
+	uint64_t size = mem_size(), want = (uint64_t)mem_mib << 20;
+	uintptr_t p;
+
+	report_prefix_push("memory");
+	report_info("mem_size() = %lu bytes (%lu KiB)", size, size >> 10);
+	if (mem_mib <= 0)
+		report_skip("mem_size() matches the guest RAM size (no mem=<MiB> argument: "
+			    "pass args = mem=64 with the runner's -m 64)");
+	else
+		report(size <= want && size >= want - (1 << 20),
+		       "mem_size() is within 1 MiB below mem=%ld MiB (%lu bytes)",
+		       mem_mib, size);
+
+	p = (uintptr_t)alloc_page();
+	report(p && !(p & (PAGE_SIZE - 1)) && p >= (uintptr_t)__image_end &&
+	       p + PAGE_SIZE <= 0x100000000ull,
+	       "alloc_page() returns a page-aligned page after the image end %p, below 4 GiB (%#lx)",
+	       __image_end, p);
+	if (p) {
+		*(volatile uint64_t *)p = 0x5a5a5a5a12345678ull;
+		report(*(volatile uint64_t *)p == 0x5a5a5a5a12345678ull,
+		       "the allocated page is writable RAM");
+		free_page((void *)p);
+	}
+	report_prefix_pop();
+}
+
+/* ---- expected faults ---- */
+
+#define NONCANONICAL	0x8000000000000000ull
+#define ABOVE_4G	0x100000123ull	/* not mapped by cstart64.S */
+#define UNIMPLEMENTED_MSR 0xdeadbeef	/* in no architectural or vendor range */
+
+/* values loaded into the GPRs around a handled #UD, RAX..RDI, R8..R15 */
+static const uint64_t reg_in[14] = {
+	0x1111111111111111ull, 0x2222222222222222ull, 0x3333333333333333ull,
+	0x4444444444444444ull, 0x5555555555555555ull, 0x6666666666666666ull,
+	0x8888888888888888ull, 0x9999999999999999ull, 0xaaaaaaaaaaaaaaaaull,
+	0xbbbbbbbbbbbbbbbbull, 0xccccccccccccccccull, 0xddddddddddddddddull,
+	0xeeeeeeeeeeeeeeeeull, 0xf0f0f0f0f0f0f0f0ull,
+};
+static const char *const reg_name[14] = {
+	"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "R8", "R9", "R10", "R11",
+	"R12", "R13", "R14", "R15",
+};
+static uint64_t reg_out[14], sp0, sp1, ud_at, ud_after;
+static uint8_t ud_cf;
+
+static void check_ud_regs(void)
+{
+	struct fault f;
+	int i, bad = -1;
+
+	fault_arm();
+	asm volatile("mov %%rsp, %[sp0]\n\t"
+		     "lea 9870f(%%rip), %%rax\n\t"
+		     "mov %%rax, %[at]\n\t"
+		     "mov 0*8+%[in], %%rax\n\t"
+		     "mov 1*8+%[in], %%rbx\n\t"
+		     "mov 2*8+%[in], %%rcx\n\t"
+		     "mov 3*8+%[in], %%rdx\n\t"
+		     "mov 4*8+%[in], %%rsi\n\t"
+		     "mov 5*8+%[in], %%rdi\n\t"
+		     "mov 6*8+%[in], %%r8\n\t"
+		     "mov 7*8+%[in], %%r9\n\t"
+		     "mov 8*8+%[in], %%r10\n\t"
+		     "mov 9*8+%[in], %%r11\n\t"
+		     "mov 10*8+%[in], %%r12\n\t"
+		     "mov 11*8+%[in], %%r13\n\t"
+		     "mov 12*8+%[in], %%r14\n\t"
+		     "mov 13*8+%[in], %%r15\n\t"
+		     "stc\n\t"
+		     "9870:\n\t"
+		     FAULT_INSN("ud2")
+		     "setc %[cf]\n\t"
+		     "movq $1, %[after]\n\t"
+		     "mov %%rsp, %[sp1]\n\t"
+		     "mov %%rax, 0*8+%[out]\n\t"
+		     "mov %%rbx, 1*8+%[out]\n\t"
+		     "mov %%rcx, 2*8+%[out]\n\t"
+		     "mov %%rdx, 3*8+%[out]\n\t"
+		     "mov %%rsi, 4*8+%[out]\n\t"
+		     "mov %%rdi, 5*8+%[out]\n\t"
+		     "mov %%r8, 6*8+%[out]\n\t"
+		     "mov %%r9, 7*8+%[out]\n\t"
+		     "mov %%r10, 8*8+%[out]\n\t"
+		     "mov %%r11, 9*8+%[out]\n\t"
+		     "mov %%r12, 10*8+%[out]\n\t"
+		     "mov %%r13, 11*8+%[out]\n\t"
+		     "mov %%r14, 12*8+%[out]\n\t"
+		     "mov %%r15, 13*8+%[out]\n\t"
+		     : [sp0] "=m"(sp0), [sp1] "=m"(sp1), [at] "=m"(ud_at),
+		       [after] "+m"(ud_after), [cf] "=m"(ud_cf), [out] "=m"(reg_out)
+		     : [in] "m"(reg_in)
+		     : "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+		       "r11", "r12", "r13", "r14", "r15", "memory", "cc");
+	f = fault_take();
+	report(f.raised && f.vector == UD_VECTOR && f.error_code == 0,
+	       "ud2 raises #UD: vector 6, no error code (raised %d vector %u error %#lx)",
+	       f.raised, f.vector, f.error_code);
+	report(f.addr == ud_at, "the fault address is the ud2 instruction %#lx (got %#lx)",
+	       ud_at, f.addr);
+	report(ud_after == 1, "execution resumes after the ud2");
+	for (i = 0; i < 14; i++)
+		if (reg_out[i] != reg_in[i] && bad < 0)
+			bad = i;
+	report(bad < 0, "RAX..RDI and R8..R15 keep their values across the handled #UD%s%s",
+	       bad < 0 ? "" : ": first changed is ", bad < 0 ? "" : reg_name[bad]);
+	report(sp0 == sp1, "RSP is the same after the handled #UD (%#lx, %#lx)", sp0, sp1);
+	report(ud_cf == 1, "RFLAGS.CF set before the #UD is still set after it");
+	f = fault_take();
+	report(!f.raised, "fault_take() clears the record (second take: raised %d)", f.raised);
+}
+
+/*
+ * INT3 / INT n: kvm_pvm hosts do not reflect software interrupts to the
+ * guest but stop the VM with a KVM emulation failure (observed with QEMU and
+ * the harness), and a guest cannot tell kvm_pvm from kvm_intel/kvm_amd.  So
+ * the #BP check runs under QEMU TCG (CPUID signature TCGTCGTCGTCG) or when
+ * the argument "int3" is given (cfg section selftest-int3, which requires a
+ * VMX/SVM KVM).
+ */
+static void check_bp(bool want_int3, bool tcg)
+{
+	uint64_t at = 0, after = 0;
+	struct fault f;
+
+	if (!want_int3 && !tcg) {
+		report_skip("int3 raises #BP and resumes after it (not run under KVM by "
+			    "default, kvm_pvm stops the VM on INT3: pass the argument "
+			    "int3 on a VMX/SVM host, or run under TCG)");
+		return;
+	}
+	fault_arm();
+	asm volatile("lea 9871f(%%rip), %[at]\n\t"
+		     "9871:\n\t"
+		     FAULT_INSN("int3")
+		     "movq $1, %[after]\n\t"
+		     : [at] "+r"(at), [after] "+m"(after) : : "memory");
+	f = fault_take();
+	report(f.raised && f.vector == BP_VECTOR && f.addr == at && after == 1,
+	       "int3 raises #BP (vector 3) at the int3 %#lx and resumes after it "
+	       "(raised %d vector %u addr %#lx)", at, f.raised, f.vector, f.addr);
+
+}
+
+static void check_faults(bool want_int3)
+{
+	char sig[13];
+	bool tcg;
+	volatile uint64_t *p;
+	uint64_t v = 0;
+	uint32_t a = 1, d = 0;
+	struct fault f;
+	int r;
+
+	report_prefix_push("fault");
+	cpuid_hv_signature(sig);
+	tcg = !strcmp(sig, "TCGTCGTCGTCG");
+
+	fault_arm();
+	asm volatile(FAULT_INSN("nop") : : : "memory");
+	f = fault_take();
+	report(!f.raised, "nop raises nothing (raised %d)", f.raised);
+
+	check_ud_regs();
+
+	fault_arm();
+	asm volatile(FAULT_INSN("divl %2") : "+a"(a), "+d"(d) : "r"(0) : "memory");
+	f = fault_take();
+	report(f.raised && f.vector == DE_VECTOR && f.error_code == 0,
+	       "divide by zero raises #DE: raised, vector 0 (raised %d vector %u)",
+	       f.raised, f.vector);
+
+	p = (volatile uint64_t *)NONCANONICAL;
+	fault_arm();
+	asm volatile(FAULT_INSN("movq (%1), %0") : "=r"(v) : "r"(p) : "memory");
+	f = fault_take();
+	report(f.raised && f.vector == GP_VECTOR && f.error_code == 0,
+	       "a read of non-canonical %#lx raises #GP(0) (raised %d vector %u error %#lx)",
+	       (uint64_t)NONCANONICAL, f.raised, f.vector, f.error_code);
+
+	check_bp(want_int3, tcg);
+
+	p = (volatile uint64_t *)ABOVE_4G;
+	fault_arm();
+	asm volatile(FAULT_INSN("movq (%1), %0") : "=r"(v) : "r"(p) : "memory");
+	f = fault_take();
+	report(f.raised && f.vector == PF_VECTOR && f.error_code == 0 &&
+	       f.aux == ABOVE_4G,
+	       "a read of unmapped %#lx raises #PF, error code 0 (not present, read), "
+	       "CR2 = the address (raised %d vector %u error %#lx CR2 %#lx)",
+	       (uint64_t)ABOVE_4G, f.raised, f.vector, f.error_code, f.aux);
+
+	fault_arm();
+	asm volatile(FAULT_INSN("movq %0, (%1)") : : "r"(v), "r"(p) : "memory");
+	f = fault_take();
+	report(f.raised && f.vector == PF_VECTOR && f.error_code == PFERR_WRITE &&
+	       f.aux == ABOVE_4G,
+	       "a write to unmapped %#lx raises #PF, error code 2 (not present, write) "
+	       "(raised %d vector %u error %#lx CR2 %#lx)",
+	       (uint64_t)ABOVE_4G, f.raised, f.vector, f.error_code, f.aux);
+
+	r = rdmsr_safe(MSR_EFER, &v);
+	report(r == 0 && (v & EFER_LMA), "rdmsr_safe(EFER) returns 0 and the value (%d, %#lx)",
+	       r, v);
+	r = wrmsr_safe(MSR_EFER, v);
+	report(r == 0, "wrmsr_safe(EFER, its own value) returns 0 (got %d)", r);
+	if (tcg) {
+		report_skip("rdmsr_safe/wrmsr_safe of unimplemented MSR 0x%x return #GP 13 "
+			    "(QEMU TCG ignores unknown MSRs instead of raising #GP: run "
+			    "under KVM or the harness)", UNIMPLEMENTED_MSR);
+	} else {
+		r = rdmsr_safe(UNIMPLEMENTED_MSR, &v);
+		report(r == GP_VECTOR && v == 0,
+		       "rdmsr_safe of unimplemented MSR 0x%x returns #GP 13 and value 0 "
+		       "(got %d, %#lx; a KVM with ignore_msrs=Y does not fault)",
+		       UNIMPLEMENTED_MSR, r, v);
+		r = wrmsr_safe(UNIMPLEMENTED_MSR, 0x1122334455667788ull);
+		report(r == GP_VECTOR,
+		       "wrmsr_safe of unimplemented MSR 0x%x returns #GP 13 (got %d)",
+		       UNIMPLEMENTED_MSR, r);
+	}
+	report_prefix_pop();
+}
+
+int main(int argc, char **argv)
+{
+	long mem_mib = 0;
+	bool want_int3 = false;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "int3"))
+			want_int3 = true;
+
+	check_boot_state();
+	check_printf();
+	check_report();
+	check_args(argc, argv, &mem_mib);
+	check_memory(mem_mib);
+	check_faults(want_int3);
+	return report_summary();
+}
