@@ -206,6 +206,11 @@ struct chan_family {
 /* the families (ops-*.c); channel.c holds the one table of them */
 extern const struct chan_family ops_core_family;
 extern const struct chan_family ops_exitlog_family;
+extern const struct chan_family ops_hypercall_family;	/* ops-hypercall.c */
+extern const struct chan_family ops_msrfilter_family;	/* ops-msrfilter.c */
+extern const struct chan_family ops_msrexit_family;	/* ops-msrexit.c */
+/* install the kept MSR filter and exit mask in vm (migration); 0 or -errno */
+int msrfilter_reapply(struct vm *vm);
 
 /* offer an otherwise unhandled exit to the families; true = handled */
 bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec);
