@@ -29,6 +29,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fault-asm.h"	/* FAULT_INSN for this arch (lib/<arch>/) */
+
 struct fault {
 	bool raised;		/* an exception happened at the instruction */
 	unsigned int vector;	/* x86 vector / s390x PIC / arm64 EC        */
