@@ -214,8 +214,20 @@ fi
 logdir=${VMC_LOGDIR:-$SRCDIR/logs}
 mkdir -p "$logdir" || exit 2
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner.XXXXXX") || exit 2
+export VMC_RUN_STATEDIR=$workdir
+on_signal() {
+	trap '' INT TERM
+	vmc_kill_runs
+	# background runs (-j) end once their QEMU is gone
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+	wait
+	vmc_kill_runs
+	echo "run_tests.sh: interrupted" >&2
+	exit 130
+}
 trap 'rm -rf "$workdir"' EXIT
-trap 'exit 130' INT TERM
+trap on_signal INT TERM
 
 vmtest_label=""
 if [ "$opt_runner" = vmtest ]; then
@@ -464,18 +476,15 @@ declare -a running=()
 [ "$opt_runner" = vmtest ] && run_vmtest_batch
 for i in "${!sel[@]}"; do
 	[ -e "$workdir/$i.res" ] && { flush_done; continue; }
-	if [ "$opt_jobs" -le 1 ]; then
-		show_progress "$i" "${sel[i]}"
-		run_one "$i"
-	else
-		while [ "$(jobs -rp | wc -l)" -ge "$opt_jobs" ]; do
-			wait -n 2>/dev/null
-			flush_done
-		done
-		show_progress "$next_print" "${sel[i]}"
-		run_one "$i" &
-		running+=($!)
-	fi
+	# runs go in the background even with -j 1: `wait` is interruptible,
+	# so Ctrl-C reaches on_signal at once
+	while [ "$(jobs -rp | wc -l)" -ge "$opt_jobs" ]; do
+		wait -n 2>/dev/null
+		flush_done
+	done
+	show_progress "$next_print" "${sel[i]}"
+	run_one "$i" &
+	running+=($!)
 	flush_done
 done
 for p in "${running[@]}"; do wait "$p" 2>/dev/null; done

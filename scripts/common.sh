@@ -463,11 +463,12 @@ vmc_build_cmd() {
 # process group of their own and kills the whole group at the deadline.
 # The output is watched: a QEMU fatal message (VMC_FATAL_PATTERNS) kills the
 # group at once.  Sets RUN_RC, RUN_TIMEDOUT (yes/no), RUN_FATAL (the message
-# or ""), RUN_USECS.
+# or ""), RUN_USECS.  The group id is in $VMC_RUN_STATEDIR/vmc-run.*/pid
+# while the run lasts (vmc_kill_runs uses it).
 vmc_run_watched() {
 	local tmo=$1 out=$2 st t0 t1
 	shift 2
-	st=$(mktemp -d "${TMPDIR:-/tmp}/vmc-run.XXXXXX") || return 2
+	st=$(mktemp -d "${VMC_RUN_STATEDIR:-${TMPDIR:-/tmp}}/vmc-run.XXXXXX") || return 2
 	t0=${EPOCHREALTIME/./}
 	{
 		timeout -k 2 "$tmo" "$@" </dev/null 2>&1 &
@@ -491,6 +492,14 @@ vmc_run_watched() {
 		fi
 	fi
 	rm -rf "$st"
+}
+
+# vmc_kill_runs: end every run still going (on Ctrl-C / SIGTERM of the runner)
+vmc_kill_runs() {
+	local f
+	for f in "${VMC_RUN_STATEDIR:-${TMPDIR:-/tmp}}"/vmc-run.*/pid; do
+		[ -s "$f" ] && kill -KILL -- "-$(<"$f")" 2>/dev/null
+	done
 }
 
 # _vmc_watch STATEDIR: copy stdin to stdout; on a fatal QEMU message, record it

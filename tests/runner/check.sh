@@ -196,6 +196,7 @@ for n in s-pass s-fail s-noexit; do : >"$T/build/s390x/fk/$n.elf"; done
 	done
 	printf '[hang]\nfile = fk/hang\ntimeout = 2\n\n'
 	printf '[kvmerr]\nfile = fk/kvmerr\ntimeout = 20\n\n'
+	printf '[hang-long]\nfile = fk/hang\ntimeout = 60\ngroups = nodefault\n\n'
 	for n in h-timeout h-error h-nokvm h-usage; do
 		printf '[%s]\nfile = fk/%s\nrunner = harness\ntimeout = 10\n\n' "$n" "$n"
 	done
@@ -258,6 +259,24 @@ if [ "$RC" -eq 1 ] && [ "$MS" -le 3000 ]; then
 	pass "KVM internal error ends the run at once (${MS} ms, timeout 20 s)"
 else
 	fail "KVM internal error ends the run at once" "exit $RC after $MS ms"
+fi
+# a runner stopped by a signal ends its runs: exit 130, nothing left behind
+VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs QEMU_X86=$HERE/fake-qemu.sh \
+	"$RT" --config="$T/fk.cfg" hang-long >"$T/out" 2>&1 &
+rpid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	pgrep -f "vmc-fake-child $T" >/dev/null && break
+	sleep 0.2
+done
+kill -TERM "$rpid"
+wait "$rpid"
+RC=$?
+sleep 0.2
+if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ]; then
+	pass "SIGTERM to the runner: exit 130, its QEMU group killed"
+else
+	fail "SIGTERM to the runner: exit 130, its QEMU group killed" "exit $RC, left: $(pgrep -af "$T" | head -n 2)"
+	for p in $(pgrep -f "$T/build"); do kill -KILL "$p" 2>/dev/null; done
 fi
 rt --config="$T/fk.cfg" pass allskip
 if [ "$RC" -eq 0 ]; then pass "PASS + SKIP only exits 0"; else fail "PASS + SKIP only exits 0" "exit $RC"; fi
