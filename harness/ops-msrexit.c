@@ -1,0 +1,307 @@
+/*
+ * vmc-harness channel ops, family 0x02 part 2: user-space MSR exits
+ * (docs/channel.md "MSR filter and user-space MSR exits"; wire format in
+ * lib/x86/msrfilter-abi.h).
+ *
+ *   MSR_POLICY    how RDMSR/WRMSR exits of an index are answered: fixed
+ *                 value, the index itself, store-on-write/return-on-read,
+ *                 accept/refuse writes by value, refuse (error = 1 -> #GP)
+ *   MSR_COUNTERS  exits per index, direction and reason; resettable
+ *   MSR_LAST      the latest exits in full (reason, index, data, pad, RIP,
+ *                 answer)
+ *
+ * KVM_EXIT_X86_RDMSR/WRMSR are answered here, through the family's
+ * handle_exit hook (vcpu.c records the exit in the exit log, which also
+ * feeds the guest's EXPECT list, then offers it to the families).
+ * Built-in: MSR_KVM_MIGRATION_CONTROL (0x4b564d08), which KVM does not
+ * implement (specs/kvm-x86.md B.1): reset value 1 (no encrypted memory),
+ * bit 0 writable, other bits #GP.  It reaches the harness only when a
+ * filter denies it and FILTER is in the exit mask.
+ */
+#include "harness.h"
+#include "x86/msrfilter-abi.h"
+
+#define MAX_POLICIES	64
+#define MAX_COUNTED	128
+
+struct policy {
+	bool used;
+	uint32_t index, rd, wr;
+	uint64_t value, wr_arg, stored;
+};
+
+struct counted {
+	bool used;
+	uint32_t index;
+	uint32_t rd[4], wr[4], rd_refused, wr_refused, odd;
+};
+
+static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct policy policies[MAX_POLICIES];
+static struct policy default_policy;	/* .used = a default is set */
+static struct counted counted[MAX_COUNTED];
+static struct counted totals;
+static struct vmc_msr_exit ring[VMC_MSRL_RING];
+static uint64_t ring_total;
+static bool builtins_done;
+
+/* caller holds exit_lock */
+static void install_builtins(void)
+{
+	memset(policies, 0, sizeof(policies));
+	memset(&default_policy, 0, sizeof(default_policy));
+	policies[0] = (struct policy){
+		.used = true, .index = VMC_MSR_KVM_MIGRATION_CONTROL,
+		.rd = VMC_MSR_RD_STORED, .wr = VMC_MSR_WR_STORE_MASK,
+		.value = 1, .wr_arg = 1, .stored = 1,
+	};
+	builtins_done = true;
+}
+
+static struct policy *find_policy(uint32_t index)
+{
+	if (!builtins_done)
+		install_builtins();
+	for (int i = 0; i < MAX_POLICIES; i++)
+		if (policies[i].used && policies[i].index == index)
+			return &policies[i];
+	return NULL;
+}
+
+static struct counted *find_counted(uint32_t index, bool create)
+{
+	struct counted *free_slot = NULL;
+
+	for (int i = 0; i < MAX_COUNTED; i++) {
+		if (counted[i].used && counted[i].index == index)
+			return &counted[i];
+		if (!counted[i].used && !free_slot)
+			free_slot = &counted[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->index = index;
+	return free_slot;
+}
+
+static int reason_slot(uint32_t reason)
+{
+	switch (reason) {
+	case VMC_MSR_REASON_INVAL: return 1;
+	case VMC_MSR_REASON_UNKNOWN: return 2;
+	case VMC_MSR_REASON_FILTER: return 3;
+	default: return -1;
+	}
+}
+
+static void count(struct counted *c, bool wr, int slot, bool refused)
+{
+	uint32_t *a = wr ? c->wr : c->rd;
+
+	a[0]++;
+	if (slot > 0)
+		a[slot]++;
+	else
+		c->odd++;
+	if (refused)
+		(*(wr ? &c->wr_refused : &c->rd_refused))++;
+}
+
+/* the answer of policy p; returns the error byte (0 = success) */
+static uint8_t answer(struct policy *p, uint32_t index, bool wr, uint64_t data,
+		      uint64_t *out)
+{
+	*out = 0;
+	if (!p)
+		return 1;
+	if (!wr) {
+		switch (p->rd) {
+		case VMC_MSR_RD_FIXED: *out = p->value; return 0;
+		case VMC_MSR_RD_INDEX: *out = index; return 0;
+		case VMC_MSR_RD_STORED: *out = p->stored; return 0;
+		default: return 1;
+		}
+	}
+	switch (p->wr) {
+	case VMC_MSR_WR_ACCEPT_MASK: return (data & ~p->wr_arg) ? 1 : 0;
+	case VMC_MSR_WR_ACCEPT_EQ: return data == p->wr_arg ? 0 : 1;
+	case VMC_MSR_WR_STORE_MASK:
+		if (data & ~p->wr_arg)
+			return 1;
+		p->stored = data;
+		return 0;
+	default: return 1;
+	}
+}
+
+static bool msrexit_handle(struct vcpu *v, const struct vmc_exit_rec *rec)
+{
+	struct kvm_run *run = v->run;
+	bool wr = rec->reason == KVM_EXIT_X86_WRMSR;
+	struct vmc_msr_exit *e;
+	struct policy *p;
+	struct counted *c;
+	uint64_t out;
+	uint8_t err;
+	bool pad_nz = false;
+
+	if (rec->reason != KVM_EXIT_X86_RDMSR && !wr)
+		return false;
+	for (size_t i = 0; i < sizeof(run->msr.pad); i++)
+		pad_nz |= run->msr.pad[i] != 0;
+	pthread_mutex_lock(&exit_lock);
+	p = find_policy(run->msr.index);
+	if (!p && default_policy.used)
+		p = &default_policy;
+	err = answer(p, run->msr.index, wr, run->msr.data, &out);
+	c = find_counted(run->msr.index, true);
+	if (c)
+		count(c, wr, reason_slot(run->msr.reason), err);
+	count(&totals, wr, reason_slot(run->msr.reason), err);
+	e = &ring[ring_total++ % VMC_MSRL_RING];
+	memset(e, 0, sizeof(*e));
+	e->exit_reason = run->exit_reason;
+	e->reason = run->msr.reason;
+	e->index = run->msr.index;
+	e->error_in = run->msr.error;
+	e->pad_nonzero = pad_nz;
+	e->vcpu = (uint16_t)v->id;
+	e->data = run->msr.data;
+	e->answer = wr || err ? 0 : out;
+	e->rip = rec->rip;
+	e->seq = rec->seq;
+	e->error_out = err;
+	pthread_mutex_unlock(&exit_lock);
+	if (verbose > 1)
+		warnx_h("vcpu%d: %s 0x%x reason %u data 0x%llx -> error %u answer 0x%llx",
+			v->id, wr ? "WRMSR" : "RDMSR", run->msr.index, run->msr.reason,
+			(unsigned long long)run->msr.data, err, (unsigned long long)out);
+	run->msr.error = err;
+	if (!wr && !err)
+		run->msr.data = out;
+	return true;
+}
+
+static int32_t op_policy(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_msr_policy *m = block;
+	struct policy *p;
+	int32_t ret = 0;
+
+	(void)ctx;
+	(void)argsz;
+	if (m->flags & ~VMC_MSRP_F_VALID)
+		return -VMC_EINVAL;
+	if (!(m->flags & (VMC_MSRP_F_CLEAR | VMC_MSRP_F_CLEAR_ALL)) &&
+	    (m->rd >= VMC_MSR_RD_MAX || m->wr >= VMC_MSR_WR_MAX))
+		return -VMC_EINVAL;
+	pthread_mutex_lock(&exit_lock);
+	if (!builtins_done || (m->flags & VMC_MSRP_F_CLEAR_ALL)) {
+		install_builtins();
+		if (m->flags & VMC_MSRP_F_CLEAR_ALL)
+			goto out;
+	}
+	if (m->flags & VMC_MSRP_F_DEFAULT) {
+		p = &default_policy;
+	} else {
+		p = find_policy(m->index);
+		if (!p && !(m->flags & VMC_MSRP_F_CLEAR)) {
+			for (int i = 0; i < MAX_POLICIES && !p; i++)
+				if (!policies[i].used)
+					p = &policies[i];
+			if (!p) {
+				ret = -VMC_ENOSPC;
+				goto out;
+			}
+		}
+	}
+	if (m->flags & VMC_MSRP_F_CLEAR) {
+		if (p)
+			memset(p, 0, sizeof(*p));
+		goto out;
+	}
+	*p = (struct policy){
+		.used = true, .index = m->index, .rd = m->rd, .wr = m->wr,
+		.value = m->value, .wr_arg = m->wr_arg, .stored = m->value,
+	};
+out:
+	pthread_mutex_unlock(&exit_lock);
+	return ret;
+}
+
+static int32_t op_counters(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_msr_counters *m = block;
+	struct counted *c, zero = { 0 };
+
+	(void)ctx;
+	(void)argsz;
+	if (m->flags & ~VMC_MSRC_F_VALID)
+		return -VMC_EINVAL;
+	pthread_mutex_lock(&exit_lock);
+	c = m->flags & VMC_MSRC_F_ALL ? &totals : find_counted(m->index, false);
+	if (!c)
+		c = &zero;
+	memcpy(m->rd, c->rd, sizeof(m->rd));
+	memcpy(m->wr, c->wr, sizeof(m->wr));
+	m->rd_refused = c->rd_refused;
+	m->wr_refused = c->wr_refused;
+	m->odd_reason = c->odd;
+	m->pad = 0;
+	if (m->flags & VMC_MSRC_F_RESET) {
+		if (m->flags & VMC_MSRC_F_ALL) {
+			memset(counted, 0, sizeof(counted));
+			memset(&totals, 0, sizeof(totals));
+		} else if (c != &zero) {
+			memset(c, 0, sizeof(*c));
+		}
+	}
+	pthread_mutex_unlock(&exit_lock);
+	return 0;
+}
+
+static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_msr_last *m = block;
+	uint64_t bytes = (uint64_t)m->max_entries * sizeof(struct vmc_msr_exit);
+	struct vmc_msr_exit *out;
+	uint64_t have, first;
+
+	(void)argsz;
+	if (m->flags & ~VMC_MSRL_F_RESET)
+		return -VMC_EINVAL;
+	out = gpa_ptr(ctx->vm, m->buf, bytes);
+	if (m->max_entries && !out)
+		return -VMC_EFAULT;
+	pthread_mutex_lock(&exit_lock);
+	have = ring_total < VMC_MSRL_RING ? ring_total : VMC_MSRL_RING;
+	if (have > m->max_entries)
+		have = m->max_entries;
+	first = ring_total - have;
+	for (uint64_t i = 0; i < have; i++)
+		out[i] = ring[(first + i) % VMC_MSRL_RING];
+	m->count = (uint32_t)have;
+	m->total = (uint32_t)ring_total;
+	if (m->flags & VMC_MSRL_F_RESET)
+		ring_total = 0;
+	pthread_mutex_unlock(&exit_lock);
+	return 0;
+}
+
+static const struct chan_op msrexit_ops[] = {
+	{ VMC_OP_MSR_POLICY, "MSR_POLICY", sizeof(struct vmc_msr_policy),
+	  sizeof(struct vmc_msr_policy), op_policy },
+	{ VMC_OP_MSR_COUNTERS, "MSR_COUNTERS", sizeof(struct vmc_msr_counters),
+	  sizeof(struct vmc_msr_counters), op_counters },
+	{ VMC_OP_MSR_LAST, "MSR_LAST", sizeof(struct vmc_msr_last),
+	  sizeof(struct vmc_msr_last), op_last },
+};
+
+const struct chan_family ops_msrexit_family = {
+	.name = "msrexit",
+	.ops = msrexit_ops,
+	.nr_ops = ARRAY_SIZE(msrexit_ops),
+	.handle_exit = msrexit_handle,
+};

@@ -1,0 +1,72 @@
+/*
+ * Guest client of the harness's MSR filter / user-space MSR exit ops
+ * (channel family 0x02, lib/x86/msrfilter-abi.h, docs/channel.md), plus
+ * MSR accessors that also report the RIP of the instruction and can go
+ * through KVM's forced-emulation prefix.
+ *
+ * Every call returns the channel's hdr.ret (>= 0, -VMC_E* from the
+ * harness, -VMC_ENODEV without a harness).  Calls that make an ioctl store
+ * its result (0 or -errno) in *kvm_ret.
+ */
+#ifndef VMC_X86_MSRFILTER_H
+#define VMC_X86_MSRFILTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "channel.h"
+#include "msrfilter-abi.h"
+
+/* a filter under construction: struct vmc_msr_set_filter is the request */
+typedef struct vmc_msr_set_filter msrf_filter_t;
+
+void msrf_init(msrf_filter_t *f, uint32_t filter_flags);
+/*
+ * Append a range (flags VMC_MSR_FILTER_READ/_WRITE) over [base, base+nmsrs)
+ * whose bitmap allows every MSR (allow) or none; returns the slot or -1.
+ * The bitmap is a fresh page; msrf_bitmap() gives it back for editing.
+ */
+int msrf_add(msrf_filter_t *f, uint32_t rflags, uint32_t base, uint32_t nmsrs, bool allow);
+uint8_t *msrf_bitmap(msrf_filter_t *f, int slot);
+/* set the bit of msr in range slot to allow (true) or deny */
+void msrf_set_bit(msrf_filter_t *f, int slot, uint32_t msr, bool allow);
+/* KVM_X86_SET_MSR_FILTER; returns hdr.ret, *kvm_ret = ioctl result */
+int msrf_install(msrf_filter_t *f, int *kvm_ret);
+/* release the bitmaps of f */
+void msrf_free(msrf_filter_t *f);
+/* install an empty default-allow filter (filtering off); returns kvm_ret or hdr.ret */
+int msrf_clear(void);
+int msrf_info(struct vmc_msr_filter_info *out);
+
+/* KVM_ENABLE_CAP(cap, flags, args[0]); returns hdr.ret, *kvm_ret = ioctl result */
+int msrf_enable_cap(uint32_t cap, uint32_t cap_flags, uint64_t arg0, int *kvm_ret);
+/* USER_SPACE_MSR with reason mask; returns kvm_ret or hdr.ret (0 = done) */
+int msrf_exit_mask(uint64_t mask);
+
+int msrf_policy(uint32_t index, uint32_t rd, uint32_t wr, uint64_t value, uint64_t wr_arg);
+int msrf_policy_default(uint32_t rd, uint32_t wr, uint64_t value, uint64_t wr_arg);
+int msrf_policy_clear_all(void);
+int msrf_counters(uint32_t index, uint32_t flags, struct vmc_msr_counters *out);
+/* user-space exits of index since the last reset (rd + wr, any reason) */
+uint32_t msrf_exits(uint32_t index);
+/* zero every counter and the exit ring */
+int msrf_reset(void);
+/* the latest MSR exits (oldest first); returns the number copied */
+int msrf_last(struct vmc_msr_exit *buf, uint32_t max, uint32_t flags, uint32_t *total);
+
+/* harness present and caps 188 + 189 reported by HELLO */
+bool msrf_available(const char **why);
+/* HELLO says kvm.force_emulation_prefix is on */
+bool msrf_fep_available(void);
+#define MSRF_FEP_SKIP_REASON "needs kvm.force_emulation_prefix=1 on the host"
+
+/*
+ * RDMSR/WRMSR through the expected-fault API.  Return the vector (0 = none);
+ * *rip (if not NULL) = address of the instruction (of the prefix with fep).
+ * fep: prefix ud2; .ascii "kvm" (0f 0b 6b 76 6d), so KVM's emulator runs it.
+ */
+int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip);
+int msr_write(uint32_t idx, uint64_t val, bool fep, uint64_t *rip);
+/* error code of the last fault taken by msr_read/msr_write on this CPU */
+uint64_t msr_last_error_code(void);
+
+#endif

@@ -1,0 +1,514 @@
+/*
+ * msr_filter: KVM_X86_SET_MSR_FILTER validation and user-space MSR exits
+ * (specs/kvm-x86.md A, E.1-E.2, F items 3-11 and 15).
+ *
+ * Why: a VMM relies on KVM validating the filter exactly as documented
+ * (a bad filter must fail and leave the old one in force), on every denied
+ * or unknown access reaching user space with the right reason, index and
+ * data, on error = 1 turning into #GP(0) at the instruction, and on the
+ * x2APIC range never being filtered.  The harness installs the filters the
+ * guest describes and answers each exit by the guest's policy
+ * (lib/x86/msrfilter.h); the guest checks both its own view (values,
+ * faults) and the harness's (exit fields, exact counts, EXPECT lists).
+ * Under QEMU only the checks that hold on any host run; the rest SKIP.
+ */
+#include "vmc.h"
+#include "processor.h"
+#include "msrfilter.h"
+
+#define MADE_UP		0x474f4f00u	/* an MSR nobody implements */
+#define UNKNOWN_MSR	0xdeadbeefu
+#define R		VMC_MSR_FILTER_READ
+#define W		VMC_MSR_FILTER_WRITE
+#define RW		(R | W)
+#define ALL_REASONS	(VMC_MSR_REASON_INVAL | VMC_MSR_REASON_UNKNOWN | VMC_MSR_REASON_FILTER)
+#define EINVAL_K	(-VMC_EINVAL)
+#define EFAULT_K	(-VMC_EFAULT)
+
+static struct vmc_msr_exit last_exit;
+
+/* exactly n MSR exits since the last msrf_reset(), the latest with these fields */
+static bool nth_exit(uint32_t n, uint32_t ex, uint32_t reason, uint32_t index, uint64_t data,
+		     uint64_t rip)
+{
+	uint32_t total = 0;
+	struct vmc_msr_exit *e = &last_exit;
+	bool ok;
+
+	memset(e, 0, sizeof(*e));
+	if (msrf_last(e, 1, 0, &total) != 1 || total != n) {
+		report_info("%u MSR exits recorded, want %u", total, n);
+		return false;
+	}
+	ok = e->exit_reason == ex && e->reason == reason && e->index == index &&
+	     e->data == data && e->error_in == 0 && !e->pad_nonzero &&
+	     (!rip || e->rip == rip);
+	if (!ok)
+		report_info("got exit %u reason %u index %#x data %#lx error %u pad %s "
+			    "rip %#lx (want %u %u %#x %#lx rip %#lx)", e->exit_reason,
+			    e->reason, e->index, e->data, e->error_in,
+			    e->pad_nonzero ? "nonzero" : "0", e->rip, ex, reason, index,
+			    data, rip);
+	return ok;
+}
+
+#define one_exit(...) nth_exit(1, __VA_ARGS__)
+
+static uint32_t total_exits(void)
+{
+	struct vmc_msr_counters c;
+
+	if (msrf_counters(0, VMC_MSRC_F_ALL, &c) < 0)
+		return ~0u;
+	return c.rd[0] + c.wr[0];
+}
+
+/* start a section from a known state: no filter, mask, no policies */
+static void fresh(uint64_t mask)
+{
+	if (msrf_clear() || msrf_exit_mask(mask) || msrf_policy_clear_all() || msrf_reset())
+		report_abort("could not reset the harness's MSR state");
+}
+
+/* one range of one MSR (denied) over idx; installs it; returns kvm_ret */
+static int deny_one(uint32_t flags, uint32_t idx, uint32_t rflags)
+{
+	msrf_filter_t f;
+	int kr;
+
+	msrf_init(&f, flags);
+	msrf_add(&f, rflags, idx, 1, false);
+	if (msrf_install(&f, &kr) < 0)
+		kr = -1000;
+	msrf_free(&f);
+	return kr;
+}
+
+static bool gp0(int vec)
+{
+	return vec == GP_VECTOR && msr_last_error_code() == 0;
+}
+
+/* checks that hold on any host, before the harness changes anything */
+static void generic(void)
+{
+	uint64_t v;
+
+	report_prefix_push("no filter");
+	report(gp0(msr_read(UNKNOWN_MSR, &v, false, NULL)),
+	       "RDMSR of unknown MSR 0x%x raises #GP(0)", UNKNOWN_MSR);
+	report(gp0(msr_write(UNKNOWN_MSR, 1, false, NULL)),
+	       "WRMSR of unknown MSR 0x%x raises #GP(0)", UNKNOWN_MSR);
+	report(gp0(msr_read(VMC_MSR_KVM_MIGRATION_CONTROL, &v, false, NULL)),
+	       "RDMSR MIGRATION_CONTROL 0x4b564d08 raises #GP(0) (KVM does not implement it)");
+	report(gp0(msr_write(VMC_MSR_KVM_MIGRATION_CONTROL, 1, false, NULL)),
+	       "WRMSR MIGRATION_CONTROL 0x4b564d08 raises #GP(0)");
+	report_prefix_pop();
+}
+
+/* F3: capabilities and ENABLE_CAP validation */
+static void caps(void)
+{
+	int64_t v[4] = { -1, -1, -1, -1 };
+	uint64_t bad_ok = 0, good_bad = 0;
+	static const uint32_t vm_caps[] = { 188, 201, 164, 213 };
+	int kr;
+
+	report_prefix_push("caps");
+	harness_caps(VMC_KVM_CAP_USER_SPACE_MSR, VMC_CAPS_SYSTEM, &v[0]);
+	harness_caps(VMC_KVM_CAP_MSR_FILTER, VMC_CAPS_SYSTEM, &v[1]);
+	harness_caps(VMC_KVM_CAP_USER_SPACE_MSR, VMC_CAPS_VM, &v[2]);
+	harness_caps(VMC_KVM_CAP_MSR_FILTER, VMC_CAPS_VM, &v[3]);
+	report(v[0] == 1, "CHECK_EXTENSION(USER_SPACE_MSR 188) on /dev/kvm is 1 (got %ld)", v[0]);
+	report(v[1] == 1, "CHECK_EXTENSION(MSR_FILTER 189) on /dev/kvm is 1 (got %ld)", v[1]);
+	report(v[2] == 1, "CHECK_EXTENSION(188) on the VM fd is 1 (got %ld)", v[2]);
+	report(v[3] == 1, "CHECK_EXTENSION(189) on the VM fd is 1 (got %ld)", v[3]);
+	for (int i = 0; i < 64; i++) {
+		msrf_enable_cap(VMC_KVM_CAP_USER_SPACE_MSR, 0, 1ull << i, &kr);
+		if (i < 3 && kr != 0)
+			good_bad |= 1ull << i;
+		if (i >= 3 && kr != EINVAL_K)
+			bad_ok |= 1ull << i;
+	}
+	report(!good_bad, "ENABLE_CAP(USER_SPACE_MSR, BIT(i)) succeeds for i = 0..2 "
+	       "(failed: %#lx)", good_bad);
+	report(!bad_ok, "ENABLE_CAP(USER_SPACE_MSR, BIT(i)) is EINVAL for i = 3..63 "
+	       "(not EINVAL: %#lx)", bad_ok);
+	msrf_enable_cap(VMC_KVM_CAP_USER_SPACE_MSR, 0, ALL_REASONS, &kr);
+	report(kr == 0, "ENABLE_CAP(USER_SPACE_MSR, 7) succeeds (got %d)", kr);
+	msrf_enable_cap(VMC_KVM_CAP_USER_SPACE_MSR, 0, 0, &kr);
+	report(kr == 0, "ENABLE_CAP(USER_SPACE_MSR, 0) succeeds (exits off, got %d)", kr);
+	for (unsigned i = 0; i < ARRAY_SIZE(vm_caps); i++) {
+		msrf_enable_cap(vm_caps[i], 1, vm_caps[i] == 188 ? 1 : 0, &kr);
+		report(kr == EINVAL_K, "ENABLE_CAP(%u) with cap.flags = 1 is EINVAL (got %d)",
+		       vm_caps[i], kr);
+	}
+	report_prefix_pop();
+}
+
+/* install a filter with one valid range and the given flags */
+static int one_range(uint32_t fflags, uint32_t rflags)
+{
+	msrf_filter_t f;
+	int kr;
+
+	msrf_init(&f, fflags);
+	msrf_add(&f, rflags, MADE_UP, 1, true);
+	msrf_install(&f, &kr);
+	msrf_free(&f);
+	return kr;
+}
+
+/* F4-F6: KVM_X86_SET_MSR_FILTER validation */
+static void validation(void)
+{
+	uint32_t bad = 0;
+	struct vmc_msr_filter_info before, after;
+	msrf_filter_t f;
+	uint64_t v;
+	int kr, r;
+
+	report_prefix_push("validation");
+	fresh(VMC_MSR_REASON_FILTER);
+	report(one_range(VMC_MSR_FILTER_DEFAULT_DENY, RW) == 0,
+	       "filter.flags DEFAULT_DENY (bit 0) with one range is accepted");
+	for (int i = 1; i < 32; i++)
+		if (one_range(1u << i, RW) != EINVAL_K)
+			bad |= 1u << i;
+	report(!bad, "filter.flags bits 1..31 are EINVAL (not: %#x)", bad);
+	report(one_range(0, R) == 0, "range.flags READ is accepted");
+	report(one_range(0, W) == 0, "range.flags WRITE is accepted");
+	report(one_range(0, RW) == 0, "range.flags READ|WRITE is accepted");
+	bad = 0;
+	for (int i = 2; i < 32; i++)
+		if (one_range(0, 1u << i) != EINVAL_K)
+			bad |= 1u << i;
+	report(!bad, "range.flags bits 2..31 are EINVAL (not: %#x)", bad);
+	report(one_range(0, 0) == EINVAL_K, "range.flags 0 is EINVAL");
+
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_install(&f, &kr);
+	report(kr == EINVAL_K, "no ranges with DEFAULT_DENY is EINVAL (got %d)", kr);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	msrf_install(&f, &kr);
+	report(kr == 0, "no ranges with DEFAULT_ALLOW is accepted (got %d)", kr);
+
+	/* nmsrs 0: skipped whatever its flags and bitmap */
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	f.ranges[0].flags = 0xff;
+	f.null_bitmap_mask = 1;
+	msrf_add(&f, RW, MADE_UP, 1, true);
+	msrf_install(&f, &kr);
+	report(kr == 0, "a range with nmsrs 0, flags 0xff and a NULL bitmap is ignored "
+	       "next to a valid one (got %d)", kr);
+	msrf_free(&f);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	f.ranges[3].flags = 0xff;
+	f.ranges[3].base = 0xffffffff;
+	f.null_bitmap_mask = 1u << 3;
+	f.harness_flags = VMC_MSRF_H_BAD_BITMAP;
+	msrf_install(&f, &kr);
+	report(kr == 0, "only nmsrs-0 ranges (flags 0xff, unmapped bitmap) with "
+	       "DEFAULT_ALLOW: accepted (got %d)", kr);
+	f.filter_flags = VMC_MSR_FILTER_DEFAULT_DENY;
+	msrf_install(&f, &kr);
+	report(kr == EINVAL_K, "... and with DEFAULT_DENY: EINVAL like no ranges (got %d)", kr);
+
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	msrf_add(&f, RW, 0, 0x3000, true);
+	msrf_install(&f, &kr);
+	report(kr == 0, "nmsrs 0x3000 (bitmap 0x600 bytes) is accepted (got %d)", kr);
+	f.ranges[0].nmsrs = 0x3001;
+	msrf_install(&f, &kr);
+	report(kr == EINVAL_K, "nmsrs 0x3001 is EINVAL (got %d)", kr);
+	msrf_free(&f);
+
+	/* a filter that governs, then failing sets: the old one stays */
+	r = deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MADE_UP, R);
+	msrf_policy(MADE_UP, VMC_MSR_RD_FIXED, VMC_MSR_WR_REFUSE, 0x600d, 0);
+	msrf_info(&before);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_add(&f, R, MADE_UP, 1, true);
+	f.null_bitmap_mask = 1;
+	f.ranges[0].bitmap = 0;
+	msrf_install(&f, &kr);
+	report(kr == EFAULT_K, "a NULL bitmap with nmsrs 1 is EFAULT (got %d)", kr);
+	f.harness_flags = VMC_MSRF_H_BAD_BITMAP;
+	msrf_install(&f, &kr);
+	report(kr == EFAULT_K, "an unmapped bitmap with nmsrs 1 is EFAULT (got %d)", kr);
+	msrf_free(&f);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_add(&f, R, MADE_UP, 1, true);
+	f.harness_flags = VMC_MSRF_H_BAD_STRUCT;
+	msrf_install(&f, &kr);
+	report(kr == EFAULT_K, "an unreadable struct kvm_msr_filter is EFAULT (got %d)", kr);
+	msrf_free(&f);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_add(&f, 0x4, MADE_UP, 1, true);
+	msrf_install(&f, &kr);
+	msrf_free(&f);
+	msrf_reset();
+	report(r == 0 && msr_read(MADE_UP, &v, false, NULL) == 0 && v == 0x600d &&
+	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, MADE_UP, 0, 0),
+	       "after failed sets the previous filter still denies RDMSR 0x%x (FILTER exit)",
+	       MADE_UP);
+	msrf_info(&after);
+	report(after.installed && after.nranges == 1 && after.filter_flags == 0 &&
+	       after.sets_ok == before.sets_ok && after.sets_failed == before.sets_failed + 4,
+	       "the harness keeps the filter KVM accepted (4 more failed sets, ok %u -> %u)",
+	       before.sets_ok, after.sets_ok);
+
+	/* the harness refuses bitmaps outside guest RAM without an ioctl */
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	f.ranges[0].flags = R;
+	f.ranges[0].nmsrs = 64;
+	f.ranges[0].bitmap = 0xfffffffffffff000ull;
+	kr = 1;
+	r = msrf_install(&f, &kr);
+	msrf_info(&after);
+	report(r == -VMC_EFAULT && after.sets_failed == before.sets_failed + 4,
+	       "the harness refuses a bitmap outside guest RAM with EFAULT, no ioctl (got %d)", r);
+
+	report(deny_one(VMC_MSR_FILTER_DEFAULT_DENY, 0x800, RW) == 0,
+	       "a DEFAULT_DENY filter with a range at 0x800 is accepted");
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_add(&f, RW, 0x800, 0x100, false);
+	msrf_install(&f, &kr);
+	msrf_free(&f);
+	report(kr == 0, "a range over the whole x2APIC range 0x800-0x8ff is accepted (got %d)", kr);
+	report_prefix_pop();
+}
+
+/* F5: an empty default-allow filter turns filtering off; F11 at the same time */
+static void filter_off(void)
+{
+	uint64_t v = 0;
+	int vec;
+
+	report_prefix_push("swap");
+	fresh(VMC_MSR_REASON_FILTER);
+	wrmsr(MSR_KERNEL_GS_BASE, 0x5000);
+	msrf_policy(MSR_KERNEL_GS_BASE, VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 0x77, ~0ull);
+	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MSR_KERNEL_GS_BASE, RW);
+	msrf_reset();
+	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
+	report(!vec && v == 0x77 && one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER,
+					     MSR_KERNEL_GS_BASE, 0, 0),
+	       "denied RDMSR KERNEL_GS_BASE exits FILTER and returns the harness's 0x77");
+	msrf_reset();
+	vec = msr_write(MSR_KERNEL_GS_BASE, 0x6000, false, NULL);
+	report(!vec && one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_FILTER,
+				MSR_KERNEL_GS_BASE, 0x6000, 0),
+	       "denied WRMSR KERNEL_GS_BASE 0x6000 exits FILTER with data 0x6000");
+	report(msrf_clear() == 0, "an empty DEFAULT_ALLOW filter replaces it");
+	msrf_reset();
+	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
+	report(!vec && v == 0x5000 && total_exits() == 0,
+	       "next RDMSR KERNEL_GS_BASE runs in KVM: 0x5000, no exit (got %#lx)", v);
+	vec = msr_write(MSR_KERNEL_GS_BASE, 0x7000, false, NULL);
+	report(!vec && rdmsr(MSR_KERNEL_GS_BASE) == 0x7000 && total_exits() == 0,
+	       "next WRMSR KERNEL_GS_BASE runs in KVM: reads back 0x7000, no exit");
+	report_prefix_pop();
+}
+
+/* F7-F8: UNKNOWN exits, the reply, error = 1 */
+static void unknown(void)
+{
+	static const struct vmc_expect_ent ent[2] = {
+		{ .reason = VMC_KVM_EXIT_X86_RDMSR, .index = UNKNOWN_MSR,
+		  .flags = VMC_EXPECT_F_DIR, .dir_out = 0 },
+		{ .reason = VMC_KVM_EXIT_X86_WRMSR, .index = UNKNOWN_MSR,
+		  .flags = VMC_EXPECT_F_DIR | VMC_EXPECT_F_DATA, .dir_out = 1,
+		  .data = 0xaabbccdd11223344ull },
+	};
+	struct vmc_expect_result res;
+	struct vmc_msr_counters c;
+	uint64_t v = 0, rip = 0;
+	uint32_t lo, hi;
+	int vec;
+
+	report_prefix_push("unknown");
+	fresh(ALL_REASONS);
+	msrf_policy(UNKNOWN_MSR, VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK,
+		    0x1122334455667788ull, ~0ull);
+	harness_expect(ent, 2);
+	vec = msr_read(UNKNOWN_MSR, &v, false, &rip);
+	report(one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_UNKNOWN, UNKNOWN_MSR, 0, rip),
+	       "RDMSR 0x%x exits RDMSR (29), reason UNKNOWN, index, data 0, error 0, pad 0, "
+	       "RIP at the instruction", UNKNOWN_MSR);
+	lo = (uint32_t)v;
+	hi = (uint32_t)(v >> 32);
+	report(!vec && lo == 0x55667788 && hi == 0x11223344,
+	       "the reply lands in EDX:EAX (EAX %#x EDX %#x) and RIP moves on", lo, hi);
+	msrf_reset();
+	vec = msr_write(UNKNOWN_MSR, 0xaabbccdd11223344ull, false, &rip);
+	report(one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_UNKNOWN, UNKNOWN_MSR,
+			0xaabbccdd11223344ull, rip),
+	       "WRMSR 0x%x exits WRMSR (30), reason UNKNOWN, data = EDX:EAX", UNKNOWN_MSR);
+	report(!vec, "an accepted WRMSR resumes after the instruction, no fault");
+	harness_expect_result(&res);
+	report(res.state == VMC_EXPECT_MATCHED, "the harness's EXPECT list (RDMSR, WRMSR "
+	       "0x%x) matched (state %u, matched %u)", UNKNOWN_MSR, res.state, res.matched);
+	harness_expect(NULL, 0);
+
+	msrf_policy(UNKNOWN_MSR, VMC_MSR_RD_REFUSE, VMC_MSR_WR_REFUSE, 0, 0);
+	msrf_reset();
+	vec = msr_read(UNKNOWN_MSR, &v, false, &rip);
+	report(gp0(vec) && one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_UNKNOWN,
+				   UNKNOWN_MSR, 0, rip),
+	       "RDMSR answered with error = 1 raises #GP(0) at the RDMSR (vector %d)", vec);
+	vec = msr_write(UNKNOWN_MSR, 5, false, &rip);
+	report(gp0(vec) && nth_exit(2, VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_UNKNOWN,
+				   UNKNOWN_MSR, 5, rip),
+	       "WRMSR answered with error = 1 raises #GP(0) at the WRMSR (vector %d)", vec);
+	msrf_counters(UNKNOWN_MSR, 0, &c);
+	report(c.rd[0] == 1 && c.rd[2] == 1 && c.wr[0] == 1 && c.wr[2] == 1 &&
+	       c.rd_refused == 1 && c.wr_refused == 1,
+	       "counters: 1 RDMSR + 1 WRMSR exit, both UNKNOWN, both refused");
+	report_prefix_pop();
+}
+
+/* F9: a reason missing from the mask gives #GP and no exit */
+static void not_in_mask(void)
+{
+	uint64_t v;
+	int vec;
+
+	report_prefix_push("mask");
+	fresh(VMC_MSR_REASON_FILTER);
+	msrf_policy_default(VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 1, ~0ull);
+	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "mask FILTER: RDMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
+	vec = msr_write(UNKNOWN_MSR, 1, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "mask FILTER: WRMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
+	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MSR_KERNEL_GS_BASE, RW);
+	msrf_exit_mask(0);
+	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "mask 0: denied RDMSR KERNEL_GS_BASE raises #GP(0), no exit");
+	vec = msr_write(MSR_KERNEL_GS_BASE, 0, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "mask 0: denied WRMSR KERNEL_GS_BASE raises #GP(0), no exit");
+	msrf_exit_mask(VMC_MSR_REASON_UNKNOWN | VMC_MSR_REASON_INVAL);
+	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "mask INVAL|UNKNOWN: denied RDMSR raises #GP(0), no exit");
+	msrf_clear();
+	msrf_exit_mask(VMC_MSR_REASON_INVAL);
+	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "mask INVAL: RDMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
+	report_prefix_pop();
+}
+
+/* F10: x2APIC MSRs are never filtered (this VM has no in-kernel LAPIC) */
+static void x2apic(bool irqchip)
+{
+	msrf_filter_t f;
+	uint64_t v;
+	int kr, vec;
+
+	report_prefix_push("x2apic");
+	if (irqchip) {
+		report_skip("INVAL exits for 0x800-0x8ff need a VM without an in-kernel "
+			    "LAPIC (run without -smp/--irqchip)");
+		report_prefix_pop();
+		return;
+	}
+	fresh(ALL_REASONS);
+	msrf_policy_default(VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 0x42, ~0ull);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_add(&f, RW, 0x800, 0x100, false);
+	msrf_install(&f, &kr);
+	msrf_free(&f);
+	msrf_reset();
+	vec = msr_read(0x802, &v, false, NULL);
+	report(kr == 0 && !vec && v == 0x42 &&
+	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_INVAL, 0x802, 0, 0),
+	       "default deny + deny 0x800-0x8ff: RDMSR 0x802 exits INVAL, not FILTER");
+	msrf_reset();
+	vec = msr_write(0x808, 0x10, false, NULL);
+	report(!vec && one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_INVAL, 0x808, 0x10, 0),
+	       "WRMSR 0x808 (TPR) exits INVAL, not FILTER");
+	msrf_reset();
+	vec = msr_read(0x900, &v, false, NULL);
+	report(!vec && one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, 0x900, 0, 0),
+	       "RDMSR 0x900 (outside the x2APIC range) exits FILTER");
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	msrf_add(&f, RW, 0x800, 0x100, false);
+	msrf_install(&f, &kr);
+	msrf_free(&f);
+	msrf_reset();
+	vec = msr_read(0x830, &v, false, NULL);
+	report(kr == 0 && !vec &&
+	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_INVAL, 0x830, 0, 0),
+	       "default allow + deny 0x800-0x8ff: RDMSR 0x830 exits INVAL, not FILTER");
+	report_prefix_pop();
+}
+
+/* F15: MSR_KVM_MIGRATION_CONTROL emulated by the harness when filtered */
+static void migration_control(void)
+{
+	const uint32_t mc = VMC_MSR_KVM_MIGRATION_CONTROL;
+	struct vmc_msr_counters c;
+	uint64_t v = ~0ull;
+	int vec;
+
+	report_prefix_push("migration_control");
+	fresh(VMC_MSR_REASON_FILTER);
+	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, mc, RW);
+	msrf_exit_mask(VMC_MSR_REASON_UNKNOWN);
+	vec = msr_read(mc, &v, false, NULL);
+	report(gp0(vec) && total_exits() == 0,
+	       "filtered but FILTER not in the mask: RDMSR 0x%x raises #GP(0), no exit", mc);
+	msrf_exit_mask(VMC_MSR_REASON_FILTER);
+	vec = msr_read(mc, &v, false, NULL);
+	report(!vec && v == 1 &&
+	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, mc, 0, 0),
+	       "filtered: RDMSR exits FILTER and reads the reset value 1 (got %#lx)", v);
+	vec = msr_write(mc, 0, false, NULL);
+	report(!vec && msr_read(mc, &v, false, NULL) == 0 && v == 0,
+	       "WRMSR 0 is accepted and reads back 0");
+	vec = msr_write(mc, 1, false, NULL);
+	report(!vec && msr_read(mc, &v, false, NULL) == 0 && v == 1,
+	       "WRMSR 1 (KVM_MIGRATION_READY) is accepted and reads back 1");
+	vec = msr_write(mc, 2, false, NULL);
+	report(gp0(vec) && msr_read(mc, &v, false, NULL) == 0 && v == 1,
+	       "WRMSR 2 (reserved bit) raises #GP(0) and the value stays 1");
+	msrf_counters(mc, 0, &c);
+	report(c.rd[0] == 4 && c.rd[3] == 4 && c.wr[0] == 3 && c.wr[3] == 3 &&
+	       c.wr_refused == 1 && c.rd_refused == 0,
+	       "exactly 4 RDMSR and 3 WRMSR exits, all FILTER, 1 write refused "
+	       "(got rd %u wr %u refused %u)", c.rd[0], c.wr[0], c.wr_refused);
+	report_prefix_pop();
+}
+
+int main(int argc, char **argv)
+{
+	struct vmc_hello h;
+	const char *why;
+
+	(void)argc;
+	(void)argv;
+	report_prefix_push("msr_filter");
+	generic();
+	if (!msrf_available(&why)) {
+		report_skip("caps, validation, swap, unknown, mask, x2apic, migration_control (%s)",
+			    why);
+		report_prefix_pop();
+		return report_summary();
+	}
+	harness_hello(&h);
+	caps();
+	validation();
+	filter_off();
+	unknown();
+	not_in_mask();
+	x2apic(h.features & VMC_FEAT_IRQCHIP);
+	migration_control();
+	fresh(0);
+	report_prefix_pop();
+	return report_summary();
+}
