@@ -79,8 +79,8 @@ out=$("$VMTEST" --kernel "$tmp/bzImage" --kernel-version 2>&1)
 if [ "$out" = 6.99.0-vmtest-fake ]; then pass kernel-release-from-bzimage
 else fail kernel-release-from-bzimage "want 6.99.0-vmtest-fake, got '$out'"; fi
 out=$("$VMTEST" --kernel "$tmp/mi" --kernel-version 2>&1); rc=$?
-if [ $rc -eq 77 ] && [[ $out == *"not a bzImage"* ]]; then pass kernel-not-a-bzimage
-else fail kernel-not-a-bzimage "want 77 'not a bzImage', got $rc: $out"; fi
+if [ $rc -eq 2 ] && [[ $out == *"not a bzImage"* ]]; then pass kernel-not-a-bzimage
+else fail kernel-not-a-bzimage "want 2 'not a bzImage', got $rc: $out"; fi
 
 # ---- the real kernel: fetch (cached), then a deadline and one full boot
 selftest=build/x86_64/x86/selftest.flat hypercall=build/x86_64/x86/hypercall.flat
