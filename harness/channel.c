@@ -23,7 +23,7 @@ static const struct chan_family *const families[] = {
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned noanswer_warnings;
+static unsigned noanswer_warnings;	/* rate limit for hostile guests */
 
 static const struct chan_op *find_op(uint32_t op)
 {
@@ -91,7 +91,7 @@ void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 	}
 	ret = dispatch(&ctx, &hdr, &op);
 	gpa_write(v->vm, gpa + offsetof(struct vmc_req_hdr, ret), &ret, sizeof(ret));
-	if (verbose || (ret < 0 && !op))
+	if (verbose || (ret < 0 && !op && noanswer_warnings++ < 10))
 		warnx_h("channel: vcpu%d: op 0x%x (%s) argsz %u -> %d", v->id, hdr.op,
 			op ? op->name : "unknown", hdr.argsz, ret);
 	pthread_mutex_unlock(&chan_lock);

@@ -164,7 +164,7 @@ uint64_t exitlog_next_seq(void)
 
 /* caller holds log_lock */
 uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
-		      uint32_t reason, uint32_t index, struct vmc_exit_rec *out,
+		      uint32_t reason, uint32_t index, void *out,
 		      uint32_t max, uint32_t *count, bool *lost)
 {
 	uint32_t total = 0;
@@ -187,8 +187,9 @@ uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
 			continue;
 		if ((flags & VMC_READ_F_INDEX) && r->index != index)
 			continue;
+		/* out is guest memory: any alignment the guest chose */
 		if (*count < max)
-			out[(*count)++] = *r;
+			memcpy((uint8_t *)out + (size_t)(*count)++ * sizeof(*r), r, sizeof(*r));
 		total++;
 	}
 	return total;

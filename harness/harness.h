@@ -167,7 +167,7 @@ uint64_t exitlog_next_seq(void);
  * out of the ring.
  */
 uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
-		      uint32_t reason, uint32_t index, struct vmc_exit_rec *out,
+		      uint32_t reason, uint32_t index, void *out,
 		      uint32_t max, uint32_t *count, bool *lost);
 void exitlog_lock(void);
 void exitlog_unlock(void);

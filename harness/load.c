@@ -84,7 +84,7 @@ static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
 {
 	Elf *e = NULL;
 	GElf_Ehdr eh;
-	size_t phnum;
+	size_t phnum, phent;
 	const char *err = errbuf;
 	const char *mb;
 	bool entry_ok = false;
@@ -113,11 +113,15 @@ static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
 		FAIL("ELF64 file for machine %u, want EM_X86_64 (62)", eh.e_machine);
 	if (eh.e_type != ET_EXEC)
 		FAIL("ELF type %u is not ET_EXEC", eh.e_type);
-	if (elf_getphdrnum(e, &phnum) != 0)
-		FAIL("cannot read the program header count: %s", elf_errmsg(-1));
+	phent = buf[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	phnum = eh.e_phnum;
+	if (phnum == PN_XNUM && elf_getphdrnum(e, &phnum) != 0)
+		FAIL("cannot read the extended program header count: %s", elf_errmsg(-1));
 	if (phnum == 0)
 		FAIL("no program headers");
-	if (eh.e_phoff > len || phnum > (len - eh.e_phoff) / (eh.e_phentsize ? eh.e_phentsize : 1))
+	if (eh.e_phentsize != phent)
+		FAIL("bad e_phentsize %u (want %zu)", eh.e_phentsize, phent);
+	if (eh.e_phoff > len || phnum > (len - eh.e_phoff) / phent)
 		FAIL("truncated: %zu program headers at offset %llu run past the end of the "
 		     "%zu-byte file", phnum, (unsigned long long)eh.e_phoff, len);
 	for (size_t i = 0; i < phnum; i++) {

@@ -26,7 +26,7 @@ static int32_t op_read(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_exit_read *r = block;
 	uint32_t cap = r->max_entries < READ_MAX ? r->max_entries : READ_MAX;
 	uint64_t bytes = (uint64_t)cap * sizeof(struct vmc_exit_rec);
-	struct vmc_exit_rec *out;
+	void *out;
 	bool lost;
 
 	(void)argsz;

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Harness robustness tests (make check), for both build/host/vmc-harness and
+# the ASan/UBSan build build/host/vmc-harness-asan:
+#  - a malformed-ELF corpus made at test time by mkbadelf (truncated, wrong
+#    class/machine, segments outside RAM or overlapping, huge memsz, entry
+#    outside the segments, empty file, ...): each must end with exit 2 and
+#    a message naming the problem, never a crash; two valid files from the
+#    same generator must boot (exit 1), so the bad ones fail for their reason;
+#  - hostile fixture guests (tests/guests/hostile_*.c): malformed channel
+#    requests (PASS: the guest checks the error codes itself), console flood
+#    (output capped, one note, verdict kept), triple fault (ERROR naming
+#    SHUTDOWN), unowned port (ERROR), tight loop and busy loop (TIMEOUT by
+#    the progress watchdog and by the deadline), VMCALL on kvm_pvm (TIMEOUT
+#    although KVM_RUN never returns by itself);
+#  - option and usage errors (exit 2), --host-info keys, x86/channel.
+# Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
+# from the harness's own TIMEOUT 124) and must not print a sanitizer report.
+# Runs needing /dev/kvm SKIP with the reason when it is not usable.
+# Contract (scripts/check.sh): one line per check, exit 0 when nothing
+# failed, last line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+TOP=$PWD
+B=$TOP/build/host
+G=$TOP/build/x86_64/tests/guests
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmc-harness-check.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+
+npass=0 nfail=0 nskip=0
+pass() { echo "PASS $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+
+export ASAN_OPTIONS=abort_on_error=0:exitcode=99:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:exitcode=98:print_stacktrace=1
+
+# run LIMIT HARNESS ARGS...: stdout in $T/out, stderr in $T/err, status in RC,
+# wall time in MS
+run() {
+	local limit=$1 t0=${EPOCHREALTIME/./}
+	shift
+	timeout -s KILL "$limit" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+}
+
+# sane NAME: no crash, no sanitizer report; returns 1 (and FAILs) otherwise
+sane() {
+	if [ "$RC" -eq 137 ]; then
+		fail "$1" "killed after its time limit (the harness hung)"
+	elif [ "$RC" -ge 128 ] || [ "$RC" -eq 99 ] || [ "$RC" -eq 98 ] ||
+		grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/err"; then
+		fail "$1" "crashed or sanitizer report (status $RC): $(grep -m1 -E 'Sanitizer|runtime error|ERROR' "$T/err")"
+	else
+		return 0
+	fi
+	return 1
+}
+
+# expect NAME WANT_RC [STDERR_FRAGMENT [STDOUT_FRAGMENT [STDERR_FRAGMENT2]]]
+expect() {
+	local name=$1 want=$2 efrag=${3:-} ofrag=${4:-} efrag2=${5:-}
+	sane "$name" || return
+	if [ "$RC" -ne "$want" ]; then
+		fail "$name" "exit $RC, want $want: $(head -c 300 "$T/err")"
+	elif [ -n "$efrag2" ] && ! grep -qF -- "$efrag2" "$T/err"; then
+		fail "$name" "stderr lacks '$efrag2': $(head -c 300 "$T/err")"
+	elif [ -n "$efrag" ] && ! grep -qF -- "$efrag" "$T/err"; then
+		fail "$name" "stderr lacks '$efrag': $(head -c 300 "$T/err")"
+	elif [ -n "$ofrag" ] && ! grep -qF -- "$ofrag" "$T/out"; then
+		fail "$name" "stdout lacks '$ofrag': $(tail -c 300 "$T/out")"
+	else
+		pass "$name"
+	fi
+}
+
+builds=()
+for h in vmc-harness vmc-harness-asan; do
+	if [ -x "$B/$h" ]; then
+		builds+=("$h")
+	else
+		skip "$h" "not built (make $B/$h)"
+	fi
+done
+
+kvm_ok=yes kvm_why=""
+if ! exec 3<>/dev/kvm 2>/dev/null; then
+	kvm_ok=no
+	kvm_why="/dev/kvm not usable ($(ls -l /dev/kvm 2>&1)); run as a user with access to a KVM host"
+else
+	exec 3>&-
+fi
+
+# ------------------------------------------------------------------ ELF corpus
+if [ -x "$B/tests/harness/mkbadelf" ] && mkdir -p "$T/corpus" &&
+	"$B/tests/harness/mkbadelf" "$T/corpus" >"$T/manifest"; then
+	for h in "${builds[@]}"; do
+		while IFS=$'\t' read -r name want frag; do
+			if [ "$want" -ne 2 ] && [ $kvm_ok = no ]; then
+				skip "$h: elf $name boots" "$kvm_why"
+				continue
+			fi
+			run 20 "$B/$h" -t 10 "$T/corpus/$name.elf"
+			if [ "$want" -eq 2 ]; then
+				expect "$h: elf $name -> exit 2 naming '$frag'" 2 "bad ELF: " "" "$frag"
+			else
+				expect "$h: elf $name boots (control) -> exit $want" "$want"
+			fi
+		done <"$T/manifest"
+	done
+else
+	fail "elf corpus" "mkbadelf missing or failed (make $B/tests/harness/mkbadelf)"
+fi
+
+# ------------------------------------------------------------- usage errors
+for h in "${builds[@]}"; do
+	run 10 "$B/$h"
+	expect "$h: no payload -> exit 2" 2 "no payload"
+	run 10 "$B/$h" --bogus x.flat
+	expect "$h: unknown option -> exit 2" 2 "unknown option"
+	run 10 "$B/$h" -m 0 x.flat
+	expect "$h: -m 0 -> exit 2" 2 "-m: bad value"
+	run 10 "$B/$h" -t abc x.flat
+	expect "$h: -t abc -> exit 2" 2 "-t: bad value"
+	run 10 "$B/$h" "$T/does-not-exist.flat"
+	expect "$h: missing payload file -> exit 2" 2 "No such file"
+	run 10 "$B/$h" -h
+	expect "$h: -h -> exit 0 with usage" 0 "" "usage: vmc-harness"
+done
+
+# ------------------------------------------------------------ --host-info
+run 10 "$B/vmc-harness" --host-info
+if sane "host-info" && [ "$RC" -eq 0 ]; then
+	missing=""
+	for k in kvm flavor vmx_svm channel_version; do
+		grep -qE "^$k=" "$T/out" || missing="$missing $k"
+	done
+	if [ $kvm_ok = yes ]; then
+		for k in api_version cap_user_space_msr cap_msr_filter cap_exit_hypercall; do
+			grep -qE "^$k=" "$T/out" || missing="$missing $k"
+		done
+	fi
+	bad=$(grep -cvE '^[a-z0-9_]+=[^ ]*$' "$T/out")
+	if [ -n "$missing" ] || [ "$bad" -ne 0 ]; then
+		fail "host-info prints key=value lines" "missing:$missing; $bad malformed lines"
+	else
+		pass "host-info prints key=value lines with the documented keys"
+	fi
+	if [ -d /sys/module/kvm_pvm ]; then
+		if grep -qx 'flavor=kvm_pvm' "$T/out" && grep -qx 'vmx_svm=no' "$T/out"; then
+			pass "host-info: kvm_pvm host says flavor=kvm_pvm vmx_svm=no"
+		else
+			fail "host-info: kvm_pvm flavor" "$(tr '\n' ' ' <"$T/out")"
+		fi
+	fi
+else
+	fail "host-info" "exit $RC"
+fi
+
+# ------------------------------------------------------------ hostile guests
+# guest NAME LIMIT WANT_RC STDERR_FRAGMENT [harness args -- guest args]
+guest() {
+	local name=$1 limit=$2 want=$3 frag=$4 h
+	shift 4
+	local hargs=() gargs=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do hargs+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	gargs=("$@")
+	if [ ! -f "$G/$name.flat" ]; then
+		fail "guest $name" "$G/$name.flat not built (make)"
+		return
+	fi
+	for h in "${builds[@]}"; do
+		if [ $kvm_ok = no ]; then
+			skip "$h: $name ${gargs[*]}" "$kvm_why"
+			continue
+		fi
+		run "$limit" "$B/$h" "${hargs[@]}" "$G/$name.flat" "${gargs[@]}"
+		expect "$h: $name ${gargs[*]} -> exit $want${frag:+ ($frag)}" "$want" "$frag"
+		LAST_MS=$MS
+	done
+}
+
+guest hostile_badreq 60 1 "" -t 50
+guest hostile_triple 20 4 "SHUTDOWN (triple fault)" -t 10
+guest hostile_port 20 4 "OUT port 0x80" -t 10
+guest hostile_loop 20 124 "made no progress" -t 10 --stall 1 -- tight
+guest hostile_loop 20 124 "deadline of 2 s passed" -t 2 --stall 0 -- busy
+if [ -d /sys/module/kvm_pvm ]; then
+	guest hostile_vmcall 20 124 "TIMEOUT" -t 3
+	[ $kvm_ok = yes ] && [ "${LAST_MS:-0}" -lt 8000 ] &&
+		pass "hostile_vmcall ended within its 3 s deadline (+ grace) (${LAST_MS} ms)"
+else
+	skip "hostile_vmcall" "only a hang fixture on kvm_pvm (spec E.3); this host has no /sys/module/kvm_pvm"
+fi
+
+# console flood: cap 64 KiB, flood 256 KiB
+cap=65536
+for h in "${builds[@]}"; do
+	if [ $kvm_ok = no ]; then
+		skip "$h: console flood" "$kvm_why"
+		continue
+	fi
+	run 60 "$B/$h" -t 50 --console-cap $cap "$G/hostile_flood.flat" 256
+	if sane "$h: console flood"; then
+		size=$(wc -c <"$T/out")
+		notes=$(grep -c 'console output truncated' "$T/out")
+		if [ "$RC" -ne 1 ]; then
+			fail "$h: console flood keeps the verdict" "exit $RC, want 1"
+		elif [ "$notes" -ne 1 ] || [ "$size" -gt $((cap + 200)) ] || [ "$size" -lt $cap ]; then
+			fail "$h: console flood capped" "stdout $size bytes, $notes truncation notes (cap $cap)"
+		else
+			pass "$h: console flood capped at $cap bytes with one note, verdict PASS kept"
+		fi
+	fi
+done
+
+# x86/channel under both builds
+if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
+	for h in "${builds[@]}"; do
+		if [ $kvm_ok = no ]; then
+			skip "$h: x86/channel" "$kvm_why"
+			continue
+		fi
+		run 60 "$B/$h" -t 50 "$TOP/build/x86_64/x86/channel.flat"
+		expect "$h: x86/channel passes" 1 "" "SUMMARY: "
+		grep -q '^FAIL' "$T/out" && fail "$h: x86/channel checks" "$(grep -m3 '^FAIL' "$T/out")"
+	done
+else
+	fail "x86/channel" "build/x86_64/x86/channel.flat not built"
+fi
+
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ "$nfail" -eq 0 ]
