@@ -413,7 +413,7 @@ report() {
 	SKIP) info=$reason; n_skip=$((n_skip + 1)) ;;
 	*) info=$reason; n_fail=$((n_fail + 1)) ;;
 	esac
-	sum_rows+=("$(printf '%-24s %-16s %-8s %7ss  %s' "$t" "$label" "$result" "$secs" "$log")")
+	sum_rows+=("$(printf '%-24s %-22s %-8s %7ss  %s' "$t" "$label" "$result" "$secs" "$log")")
 	[ $progress = yes ] && printf '\r\033[K'
 	if [ $opt_tap = yes ]; then
 		tap_n=$((tap_n + 1))
@@ -509,7 +509,7 @@ if [ $opt_tap = yes ]; then pfx="# "; else pfx=""; fi
 if [ "$total" -gt 0 ]; then
 	echo "${pfx}"
 	echo "${pfx}Summary (${elapsed} s; XFAIL counts as passed, ERROR and TIMEOUT as failed):"
-	printf '%s%-24s %-16s %-8s %8s  %s\n' "$pfx" test runner result time log
+	printf '%s%-24s %-22s %-8s %8s  %s\n' "$pfx" test runner result time log
 	for r in "${sum_rows[@]}"; do echo "${pfx}$r"; done
 else
 	echo "${pfx}no tests selected (arch ${arches[*]:-none}${opt_runner:+, runner $opt_runner})"
