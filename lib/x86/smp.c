@@ -1,0 +1,121 @@
+/*
+ * x86 AP bring-up and work queue (lib/x86/smp.h).
+ */
+#include "vmc.h"
+#include "processor.h"
+#include "desc.h"
+#include "smp.h"
+
+#define APIC_SVR	0xf0
+#define APIC_ICR_LO	0x300
+#define APIC_ICR_HI	0x310
+#define ICR_INIT	0x00000500u
+#define ICR_SIPI	0x00000600u
+#define ICR_ASSERT	0x00004000u
+#define ICR_BUSY	0x00001000u
+#define ICR_ALL_BUT_SELF 0x000c0000u
+#define AP_STACK_ORDER	2	/* 16 KiB */
+
+extern char smp_tramp_start[], smp_tramp_end[], tr_gdt[], tr_cr3[];
+extern char gdt_desc[];
+uint64_t smp_ap_stack;
+void smp_ap_main(void);
+
+struct mailbox {
+	void (*volatile fn)(void *);
+	void *volatile arg;
+	volatile bool online;
+};
+static struct mailbox mbox[MAX_CPUS];
+
+static void icr_send(uint32_t lo)
+{
+	apic_write(APIC_ICR_HI, 0);
+	apic_write(APIC_ICR_LO, lo);
+	while (apic_read(APIC_ICR_LO) & ICR_BUSY)
+		pause();
+}
+
+void smp_ap_main(void)
+{
+	unsigned int id = cpuid_apic_id() % MAX_CPUS;
+
+	setup_idt();
+	setup_tss(id);
+	mbox[id].online = true;
+	for (;;) {
+		void (*fn)(void *);
+
+		while (!(fn = mbox[id].fn))
+			pause();
+		fn(mbox[id].arg);
+		__atomic_store_n(&mbox[id].fn, NULL, __ATOMIC_SEQ_CST);
+	}
+}
+
+static unsigned int count_online(void)
+{
+	unsigned int n = 1;
+
+	for (unsigned int i = 1; i < MAX_CPUS; i++)
+		n += mbox[i].online;
+	return n;
+}
+
+unsigned int smp_init(unsigned int ncpus)
+{
+	uint8_t *tramp = (uint8_t *)(uintptr_t)SMP_TRAMP_ADDR;
+	size_t len = smp_tramp_end - smp_tramp_start;
+	uint8_t *stack;
+	uint64_t t0;
+
+	if (ncpus <= 1 || count_online() >= ncpus)
+		return count_online();
+	mbox[0].online = true;
+	/* the APs share one boot stack: one AP (-smp 2) is supported */
+	if (ncpus > 2)
+		report_abort("smp_init: only -smp 2 is supported (asked for %u)", ncpus);
+	memcpy(tramp, smp_tramp_start, len);
+	memcpy(tramp + (tr_gdt - smp_tramp_start), gdt_desc, 2);
+	memcpy(tramp + (tr_gdt - smp_tramp_start) + 2, gdt_desc + 2, 4);
+	*(uint32_t *)(tramp + (tr_cr3 - smp_tramp_start)) = (uint32_t)read_cr3();
+	x86_cpus_online = ncpus;	/* smp_id() now asks CPUID */
+	apic_write(APIC_SVR, 0x1ff);
+	stack = alloc_pages(AP_STACK_ORDER);
+	if (!stack)
+		report_abort("smp_init: no memory for an AP stack");
+	smp_ap_stack = (uintptr_t)stack + (PAGE_SIZE << AP_STACK_ORDER);
+	icr_send(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
+	icr_send(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_SIPI | (SMP_TRAMP_ADDR >> 12));
+	/* a second SIPI, as the SDM's MP protocol does; a running AP ignores it */
+	t0 = rdtsc();
+	while (count_online() < ncpus && rdtsc() - t0 < 200000000ull)
+		pause();
+	if (count_online() < ncpus)
+		icr_send(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_SIPI | (SMP_TRAMP_ADDR >> 12));
+	t0 = rdtsc();
+	while (count_online() < ncpus && rdtsc() - t0 < 8000000000ull)
+		pause();
+	x86_cpus_online = count_online();
+	return x86_cpus_online;
+}
+
+void on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu >= MAX_CPUS || !mbox[cpu].online || cpu == smp_id())
+		report_abort("on_cpu_async: CPU %u is not an online AP", cpu);
+	cpu_wait(cpu);
+	mbox[cpu].arg = arg;
+	__atomic_store_n(&mbox[cpu].fn, fn, __ATOMIC_SEQ_CST);
+}
+
+bool cpu_idle(unsigned int cpu)
+{
+	return __atomic_load_n(&mbox[cpu].fn, __ATOMIC_SEQ_CST) == NULL;
+}
+
+void cpu_wait(unsigned int cpu)
+{
+	while (!cpu_idle(cpu))
+		pause();
+}
