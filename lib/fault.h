@@ -29,7 +29,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fault-asm.h"	/* FAULT_INSN for this arch (lib/<arch>/) */
+/* FAULT_INSN for this arch (lib/<arch>/); host builds of lib/ have none */
+#if __has_include("fault-asm.h")
+#include "fault-asm.h"
+#endif
 
 struct fault {
 	bool raised;		/* an exception happened at the instruction */
