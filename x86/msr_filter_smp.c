@@ -5,8 +5,9 @@
  *
  * Why: KVM swaps the filter under SRCU and then asks every vCPU to
  * recompute its MSR intercepts (KVM_REQ_MSR_FILTER_CHANGED).  A vCPU that
- * is running a tight RDMSR loop must switch to the new filter promptly
- * without user space stopping it, and each access must see either the old
+ * is running a tight RDMSR loop must switch to the new filter without user
+ * space stopping it (at most a few reads that began after the ioctl
+ * returned may still see the old one: the kick is asynchronous), and each access must see either the old
  * or the new filter, never a mix (a denied read that neither exits nor
  * returns the in-kernel value, or a fall back to the old filter after the
  * new one was seen).  With an in-kernel LAPIC in x2APIC mode, 0x800-0x8ff
@@ -23,13 +24,14 @@
 #define VAL_EXIT	0xa5a5a5a5000ull	/* what the harness answers (old/new: denied) */
 #define VAL_KVM		0x1234567000ull		/* what KVM holds (allowed) */
 #define SWAPS		20
-#define MAX_LAT_NS	150000000ull		/* below the harness's 200 ms watchdog tick */
+#define MAX_LATE	4	/* old-filter reads begun after the ioctl returned */
 #define APIC_TDCR	0x3e0
 #define APIC_TMICT	0x380
 #define APIC_TMCCT	0x390
 #define APIC_LVTT	0x320
 
-static volatile uint32_t gen, stop_loop;
+static volatile uint32_t gen, done_gen = ~0u, stop_loop;
+static volatile uint32_t late[SWAPS + 1];
 static volatile uint32_t acked = ~0u;
 static volatile uint64_t n_exit, n_kvm, n_bad, n_regress, bad_val;
 
@@ -50,12 +52,13 @@ static uint64_t clock_ns(void)
 static void reader(void *arg)
 {
 	uint64_t v;
-	uint32_t g1, g2;
+	uint32_t g1, g2, d;
 	int vec;
 
 	(void)arg;
 	wrmsr(M, VAL_KVM);
 	while (!stop_loop) {
+		d = done_gen;
 		g1 = gen;
 		vec = msr_read(M, &v, false, NULL);
 		g2 = gen;
@@ -74,6 +77,8 @@ static void reader(void *arg)
 			acked = g1;
 		else if (acked == g1)
 			n_regress++;
+		else if (d == g1)
+			late[g1]++;	/* the ioctl had returned before this read began */
 	}
 }
 
@@ -108,7 +113,7 @@ static void swap_while_running(void)
 {
 	struct vmc_msr_counters c;
 	uint64_t lat = 0, max_lat = 0, t;
-	uint32_t missed = 0, slow = 0, bad_kr = 0;
+	uint32_t missed = 0, bad_kr = 0, max_late = 0;
 
 	report_prefix_push("swap");
 	if (msrf_clear() || msrf_exit_mask(VMC_MSR_REASON_FILTER) ||
@@ -124,13 +129,13 @@ static void swap_while_running(void)
 	for (uint32_t g = 1; g <= SWAPS; g++) {
 		gen = g;
 		bad_kr += install_gen(g) != 0;
+		done_gen = g;
 		if (!wait_acked(g, 2000000000ull, &lat)) {
 			missed++;
 			continue;
 		}
 		if (lat > max_lat)
 			max_lat = lat;
-		slow += lat > MAX_LAT_NS;
 		/* let the reader run on under the new filter for ~1 ms */
 		t = clock_ns();
 		while (clock_ns() - t < 1000000)
@@ -141,8 +146,13 @@ static void swap_while_running(void)
 	report(!bad_kr, "all %u filter swaps were accepted by KVM", SWAPS + 1);
 	report(!missed, "vCPU 1 switched to the new filter after each of %u swaps while "
 	       "running (missed %u)", SWAPS, missed);
-	report(!slow, "each switch came within %llu ms of the ioctl (max %lu us)",
-	       MAX_LAT_NS / 1000000, max_lat / 1000);
+	for (uint32_t g = 1; g <= SWAPS; g++)
+		if (late[g] > max_late)
+			max_late = late[g];
+	report(max_late <= MAX_LATE, "after each swap ioctl returned, vCPU 1 saw the old "
+	       "filter in at most %u reads without being stopped (max %u)", MAX_LATE, max_late);
+	report_info("switch latency after the ioctl returned: max %lu us (host scheduling "
+		    "included, not checked)", max_lat / 1000);
 	report(!n_bad, "every read returned the old or the new filter's value "
 	       "(%lu other, last %#lx)", n_bad, bad_val);
 	report(!n_regress, "no read went back to the old filter once the new one was seen "
