@@ -52,6 +52,20 @@ static const struct {
 	{ "cap_guest_memfd", KVM_CAP_GUEST_MEMFD, 0 },
 };
 
+/* kvm.force_emulation_prefix: "Y"/"1" (bool, or bit 0 of the newer int) */
+static bool fep_enabled(void)
+{
+	FILE *f = fopen("/sys/module/kvm/parameters/force_emulation_prefix", "r");
+	char buf[16] = "";
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] == 'Y' || buf[0] == 'y' || (strtol(buf, NULL, 0) & 1);
+}
+
 void host_detect(struct host_info *h, int kvm_fd, int kvm_errno)
 {
 	memset(h, 0, sizeof(*h));
@@ -72,6 +86,8 @@ void host_detect(struct host_info *h, int kvm_fd, int kvm_errno)
 		       h->flavor == VMC_FLAVOR_OTHER ? VMC_FEAT_HOST_OTHER : 0;
 	if (h->vmx_svm)
 		h->features |= VMC_FEAT_HOST_VMX_SVM;
+	if (fep_enabled())
+		h->features |= VMC_FEAT_HOST_FEP;
 	if (!h->kvm_ok)
 		return;
 	h->api_version = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);

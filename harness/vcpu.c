@@ -307,6 +307,7 @@ static void handle_exit(struct vcpu *v)
 	case KVM_EXIT_X86_WRMSR:
 		rec.index = run->msr.index;
 		rec.data = run->msr.data;
+		rec.size = (uint8_t)run->msr.reason;	/* MSR exits: size = msr.reason */
 		rec.flags = run->exit_reason == KVM_EXIT_X86_WRMSR ? VMC_EXITF_OUT : 0;
 		snprintf(why, sizeof(why), "%s of MSR 0x%x (reason %u) with no MSR handler",
 			 run->exit_reason == KVM_EXIT_X86_WRMSR ? "WRMSR" : "RDMSR",

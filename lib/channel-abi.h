@@ -70,6 +70,7 @@ struct vmc_req_hdr {
 #define VMC_FEAT_EXPECT			(1ull << 1)	/* EXPECT / EXPECT_RESULT */
 #define VMC_FEAT_SCRATCH		(1ull << 2)	/* port 0xf9 */
 #define VMC_FEAT_IRQCHIP		(1ull << 3)	/* in-kernel irqchip in this VM */
+#define VMC_FEAT_HOST_FEP		(1ull << 4)	/* kvm.force_emulation_prefix on (Y/1) */
 #define VMC_FEAT_HOST_KVM_INTEL		(1ull << 8)
 #define VMC_FEAT_HOST_KVM_AMD		(1ull << 9)
 #define VMC_FEAT_HOST_KVM_PVM		(1ull << 10)
