@@ -126,6 +126,21 @@ bench: setup
 	$(MAKE) all $(BENCH_DEPS)
 	scripts/bench.sh
 
+# libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/)
+fuzz: setup
+	$(MAKE) $(FUZZ_DEPS)
+	tests/fuzz/run.sh
+
+# host code coverage of the framework tests -> build/coverage/html
+coverage: setup
+	$(MAKE) all
+	scripts/coverage.sh $(filter-out $(FUZZ_DEPS),$(CHECK_DEPS))
+
+# one self-contained script per test -> build/standalone/
+standalone: setup
+	$(MAKE) all
+	scripts/mkstandalone.sh
+
 clean:
 	rm -rf build logs $(CLEAN_FILES)
 

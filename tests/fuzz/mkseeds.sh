@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# tests/fuzz/mkseeds.sh PAYLOAD OUTDIR: seed corpora for the fuzz targets.
+#   OUTDIR/elf/      the valid payload, truncations of it (inside the ELF
+#                    header, the program headers, the first segment) and
+#                    one byte flipped in the header fields the loader checks
+#   OUTDIR/channel/  fuzz_channel inputs (2-byte block offset, 1 flag byte,
+#                    then guest RAM): a request block for every v1 op with
+#                    argsz values around the ops' sizes, and a block whose
+#                    GPA lies above RAM
+set -u
+payload=$1 out=$2
+[ -f "$payload" ] || { echo "mkseeds: $payload not built" >&2; exit 2; }
+rm -rf "$out/elf" "$out/channel"
+mkdir -p "$out/elf" "$out/channel" || exit 2
+size=$(stat -c %s "$payload")
+
+cp "$payload" "$out/elf/valid"
+for n in 0 4 16 51 52 60 100 200 4096 $((size / 2)) $((size - 1)); do
+	[ "$n" -lt "$size" ] && head -c "$n" "$payload" >"$out/elf/trunc-$n"
+done
+# flip one byte: class, data, type, machine, phoff, phentsize, phnum
+for off in 4 5 16 18 28 42 44; do
+	{
+		head -c "$off" "$payload"
+		printf '\xff'
+		tail -c +$((off + 2)) "$payload"
+	} >"$out/elf/flip-$off"
+done
+
+# byte N... -> the bytes N & 255 on stdout
+byte() {
+	local n
+	for n in "$@"; do printf '%b' "\\x$(printf %02x $((n & 255)))"; done
+}
+# le32 N -> 4 bytes little-endian on stdout
+le32() { byte "$1" $(($1 >> 8)) $(($1 >> 16)) $(($1 >> 24)); }
+# block OFFSET FLAG ARGSZ OP: header at OFFSET, zero op data up to ARGSZ
+block() {
+	byte "$1" $(($1 >> 8)) "$2"
+	le32 "$3"; le32 "$4"; le32 0; le32 0
+	[ "$3" -gt 16 ] && head -c $(($3 - 16)) /dev/zero
+	return 0
+}
+for op in 0x0001 0x0002 0x0003 0x0101 0x0102 0x0103 0x0104 0x0201 0x0202 0x0203 \
+	0x0210 0x0211 0x0212 0x0301 0x0302 0x7fff; do
+	for sz in 16 24 40 48 72 416; do
+		block 256 0 "$sz" "$op" >"$out/channel/op-$op-$sz"
+	done
+done
+block 0 1 48 0x0001 >"$out/channel/above-ram"
+block 65530 0 48 0x0001 >"$out/channel/straddle-end"
