@@ -40,6 +40,15 @@ done
 
 for arch in ${CHECK_ARCHES:-x86_64}; do
 	run_step "suite ($arch)" ./run_tests.sh --arch="$arch"
+	[ "$arch" = x86_64 ] || continue
+	# the same x86_64 payloads under the other accelerator and under the
+	# harness, so each test is seen by every runner that can boot it
+	if [ -c /dev/kvm ]; then
+		run_step "suite ($arch, qemu-tcg)" ./run_tests.sh --arch="$arch" --runner=qemu --accel=tcg
+	fi
+	if [ -x build/host/vmc-harness ]; then
+		run_step "suite ($arch, harness)" ./run_tests.sh --arch="$arch" --runner=harness
+	fi
 done
 
 total_fail=$((total_fail + broken))
