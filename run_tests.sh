@@ -27,6 +27,10 @@ Selection:
                       /dev/kvm opens read-write and the arch is the host's)
   --shard=I/N         run only the I-th of every N selected tests (1 <= I <= N)
   --config=FILE       test list (default unittests.cfg)
+Kernel under test (--runner=vmtest; see docs/vmtest.md):
+  --kernel=BZIMAGE    boot this kernel instead of Debian's current one
+  --modules=DIR       its modules (the tree holding kvm*.ko)
+  --modparam=MOD:ARGS insmod parameters, e.g. kvm_amd:npt=0 (may repeat)
 Output:
   -j, --jobs=N        run N tests in parallel (results print in list order)
   -t, --tap           TAP version 13 on stdout
@@ -52,6 +56,7 @@ abspath() { case $1 in /*) REPLY=$1 ;; *) REPLY=$PWD/$1 ;; esac; }
 # ---------------------------------------------------------------- options
 opt_list=no opt_tap=no opt_verbose=no opt_jobs=1 opt_junit="" opt_runner=""
 opt_accel=${ACCEL:-} opt_arch="" opt_shard="" opt_config=""
+declare -a vmtest_opts=()
 declare -a opt_groups=() opt_names=()
 
 while [ $# -gt 0 ]; do
@@ -60,7 +65,8 @@ while [ $# -gt 0 ]; do
 	--*=*) val=${arg#*=}; arg=${arg%%=*}; hasval=yes ;;
 	esac
 	case $arg in
-	-g | --group | -j | --jobs | --junit | --accel | --runner | --arch | --shard | --config)
+	-g | --group | -j | --jobs | --junit | --accel | --runner | --arch | --shard | --config | \
+	--kernel | --modules | --modparam)
 		if [ $hasval = no ]; then
 			[ $# -ge 2 ] || die_usage "option $arg needs a value"
 			val=$2; shift
@@ -84,12 +90,22 @@ while [ $# -gt 0 ]; do
 	--arch) opt_arch=$val ;;
 	--shard) opt_shard=$val ;;
 	--config) abspath "$val"; opt_config=$REPLY ;;
+	--kernel | --modules)
+		[ -n "$val" ] || die_usage "$arg needs a path"
+		abspath "$val"; vmtest_opts+=("$arg" "$REPLY") ;;
+	--modparam)
+		[[ $val == ?*:?* ]] || die_usage "bad --modparam '$val' (MODULE:ARGS)"
+		vmtest_opts+=(--modparam "$val") ;;
 	--) shift; opt_names+=("$@"); break ;;
 	-*) die_usage "unknown option '$1'" ;;
 	*) opt_names+=("$arg") ;;
 	esac
 	shift
 done
+
+if [ ${#vmtest_opts[@]} -gt 0 ] && [ "$opt_runner" != vmtest ]; then
+	die_usage "--kernel, --modules and --modparam go with --runner=vmtest"
+fi
 
 case $opt_accel in
 "" | kvm | tcg) ;;
@@ -233,7 +249,7 @@ vmtest_label=""
 if [ "$opt_runner" = vmtest ]; then
 	vm=${VMTEST:-scripts/vmtest}
 	if [ -x "$vm" ]; then
-		vmtest_label=$(timeout 300 "$vm" --label 2>/dev/null | head -n 1)
+		vmtest_label=$(timeout 300 "$vm" "${vmtest_opts[@]}" --label 2>/dev/null | head -n 1)
 	fi
 	[[ $vmtest_label == vmtest:* ]] || vmtest_label=vmtest:unknown
 fi
@@ -346,10 +362,10 @@ run_vmtest_batch() {
 	done
 	[ ${#todo[@]} -eq 0 ] && return 0
 	show_progress 0 "${#todo[@]} tests in the kernel under test"
-	vmc_quote_cmd "$vm" --log "$vlog" "${args[@]}"
+	vmc_quote_cmd "$vm" "${vmtest_opts[@]}" --log "$vlog" "${args[@]}"
 	[ $opt_verbose = yes ] && [ $opt_tap = no ] && echo "vmtest: $REPLY" >&2
 	local cmdline=$REPLY t0=${EPOCHREALTIME/./}
-	timeout -k 5 $((total_t + 240)) "$vm" --log "$vlog" "${args[@]}" \
+	timeout -k 5 $((total_t + 240)) "$vm" "${vmtest_opts[@]}" --log "$vlog" "${args[@]}" \
 		</dev/null >"$vlog/stdout" 2>"$vlog/stderr" || st=$?
 	local usecs=$((${EPOCHREALTIME/./} - t0))
 	while read -r n rc out; do
@@ -372,8 +388,14 @@ run_vmtest_batch() {
 			vmc_classify "$P_T" vmtest "$P_ACC" harness "$P_LOG"
 		else
 			v=$(grep -v '^$' "$vlog/stderr" | tail -n 1)
-			if [ "$st" -eq 77 ]; then
+			if [ "$st" -eq 77 ] && [ ${#vmtest_opts[@]} -eq 0 ]; then
+				# the default kernel could not be had (no network, no
+				# KVM modules): an environment limit, not a verdict
 				RESULT=SKIP REASON="vmtest cannot run here: ${v:-no reason given}"
+			elif [ "$st" -eq 77 ]; then
+				# a kernel was named (e.g. under git bisect run): not
+				# being able to run it must not pass as "good"
+				RESULT=ERROR REASON="vmtest cannot run the given kernel: ${v:-no reason given}"
 			else
 				RESULT=ERROR REASON="vmtest gave no result (status $st): ${v:-no message}"
 			fi

@@ -125,7 +125,8 @@ fi
 
 # ------------------------------------------------------------ usage errors
 for args in "--bogus" "-x" "-j 0" "-j" "--shard=3/2" "--shard=x" "--accel=xen" \
-	"--runner=docker" "--arch=mips" "no-such-test"; do
+	"--runner=docker" "--arch=mips" "no-such-test" "--kernel=/k" \
+	"--runner=vmtest --modparam=npt" "--runner=vmtest --kernel="; do
 	read -ra av <<<"$args"
 	rt --config="$T/good.cfg" "${av[@]}"
 	if [ "$RC" -eq 2 ] && [ -s "$T/err" ]; then
