@@ -47,9 +47,24 @@ void fault_arm(void);
 /* read and clear this CPU's record after the instruction */
 struct fault fault_take(void);
 
-/* arch hook, called from the exception path; returns true if handled */
+/* one .fault_table entry: the instruction and where to resume after it */
 struct fault_entry { uintptr_t insn, resume; };
+
+/*
+ * Arch hooks.  fault_fixup() is called from the exception path and returns
+ * true if the faulting PC was a FAULT_INSN site (then *pc is the resume
+ * address); fault_cpu_index() picks this CPU's record.
+ */
 bool fault_fixup(uintptr_t *pc, unsigned int vector, uint64_t error_code,
 		 uint64_t aux);
+unsigned int fault_cpu_index(void);
+
+/* lib/fault.c, for the arch's fault_fixup() */
+#define FAULT_MAX_CPUS 64
+/* the entry whose insn (by_insn) or resume address is pc, or NULL */
+const struct fault_entry *fault_lookup(uintptr_t pc, bool by_insn);
+/* fill this CPU's record (raised = true) */
+void fault_record(unsigned int vector, uint64_t error_code, uint64_t addr,
+		  uint64_t aux);
 
 #endif
