@@ -24,6 +24,7 @@
  *    s390x test's negative checks rely on this.
  */
 #include "vmc.h"
+#include "selftest-common.h"
 #include "argv.h"
 #include "s390x.h"
 #include "fault-asm.h"
@@ -58,66 +59,6 @@ static void check_boot_state(void)
 	       sclp_cpu_count(), sclp_cpu_addr(0), stap());
 	report(test_facility(1) && test_facility(2),
 	       "STFLE: facility 1 (z/Architecture installed) and 2 (active) are set");
-	report_prefix_pop();
-}
-
-/* ---- printf ---- */
-
-static char buf[128];
-
-static void check_fmt(const char *expect, const char *call, int ret)
-{
-	report(ret == (int)strlen(expect) && !strcmp(buf, expect),
-	       "snprintf(%s) gives \"%s\" and returns %d (got \"%s\", %d)",
-	       call, expect, (int)strlen(expect), buf, ret);
-}
-
-#define FMT(expect, ...)						\
-	do {								\
-		memset(buf, 'Z', sizeof(buf));				\
-		check_fmt(expect, #__VA_ARGS__,				\
-			  snprintf(buf, sizeof(buf), __VA_ARGS__));	\
-	} while (0)
-
-static void check_printf(void)
-{
-	int r;
-
-	report_prefix_push("printf");
-	FMT("-42", "%d", -42);
-	FMT("4294967295", "%u", 4294967295u);
-	FMT("beef BEEF", "%x %X", 0xbeef, 0xbeef);
-	FMT("-9223372036854775808", "%ld", (long)(-0x7fffffffffffffffL - 1));
-	FMT("ffffffffffffffff", "%lx", ~0ul);
-	FMT("123456789abcdef", "%llx", 0x123456789abcdefull);
-	FMT("-1 -1", "%hhd %hd", 255, 65535);
-	FMT("12345", "%zu", (size_t)12345);
-	FMT("00042|42   |", "%05d|%-5d|", 42, 42);
-	FMT("0xff 010", "%#x %#o", 255, 8);
-	FMT("ab", "%.2s", "abcdef");
-	FMT("0x1234", "%p", (void *)0x1234);
-	FMT("a=1 b=2 c=3 d=4 e=5 f=6 g=7", "a=%d b=%ld c=%d d=%lld e=%d f=%u g=%d",
-	    1, 2L, 3, 4LL, 5, 6u, 7);
-	memset(buf, 'Z', sizeof(buf));
-	r = snprintf(buf, 5, "%d", 123456789);
-	report(r == 9 && !strcmp(buf, "1234"),
-	       "snprintf truncated to 5 bytes stores \"1234\" and returns 9 (got \"%s\", %d)",
-	       buf, r);
-	report_prefix_pop();
-}
-
-/* ---- report ---- */
-
-static void check_report(void)
-{
-	bool r;
-
-	report_prefix_push("report");
-	r = report(1 + 1 == 2, "report(true) prints PASS");
-	report(r, "report(true, ...) returned true");
-	r = report_xfail(true, false,
-			 "report_xfail(xfail, failing) prints XFAIL and counts an expected failure");
-	report(!r, "report_xfail(xfail, failing) returned false");
 	report_prefix_pop();
 }
 
@@ -288,8 +229,8 @@ int main(int argc, char **argv)
 	long mem_mib = 0;
 
 	check_boot_state();
-	check_printf();
-	check_report();
+	selftest_printf();
+	selftest_report();
 	check_args(argc, argv, &mem_mib);
 	check_memory(mem_mib);
 	check_faults();

@@ -1,0 +1,106 @@
+/*
+ * The arch-neutral part of every arch's selftest (x86/selftest.c,
+ * s390x/selftest.c, ...): the printf family against a table of formats whose
+ * expected output is written out here, and what report() and report_xfail()
+ * return.  Kept in one place so every port checks the same table.
+ */
+#include "vmc.h"
+#include "selftest-common.h"
+
+/* ---- printf ---- */
+
+static char buf[128];
+
+static void check_fmt(const char *expect, const char *call, int ret)
+{
+	report(ret == (int)strlen(expect) && !strcmp(buf, expect),
+	       "snprintf(%s) gives \"%s\" and returns %d (got \"%s\", %d)",
+	       call, expect, (int)strlen(expect), buf, ret);
+}
+
+#define FMT(expect, ...)						\
+	do {								\
+		memset(buf, 'Z', sizeof(buf));				\
+		check_fmt(expect, #__VA_ARGS__,				\
+			  snprintf(buf, sizeof(buf), __VA_ARGS__));	\
+	} while (0)
+
+void selftest_printf(void)
+{
+	const char *volatile null_str = NULL;
+	int r;
+
+	report_prefix_push("printf");
+	FMT("0", "%d", 0);
+	FMT("-42", "%d", -42);
+	FMT("123", "%i", 123);
+	FMT("-2147483648", "%d", (int)0x80000000);
+	FMT("4294967295", "%u", 4294967295u);
+	FMT("beef", "%x", 0xbeef);
+	FMT("BEEF", "%X", 0xbeef);
+	FMT("777", "%o", 0777);
+	FMT("A", "%c", 'A');
+	FMT("hi there", "%s", "hi there");
+	FMT("(null)", "%s", null_str);
+	FMT("100%", "%d%%", 100);
+	FMT("-9223372036854775808", "%ld", (long)(-0x7fffffffffffffffL - 1));
+	FMT("18446744073709551615", "%lu", ~0ul);
+	FMT("ffffffffffffffff", "%lx", ~0ul);
+	FMT("123456789abcdef", "%llx", 0x123456789abcdefull);
+	FMT("-1", "%lld", -1ll);
+	FMT("12345", "%zu", (size_t)12345);
+	FMT("3039", "%zx", (size_t)12345);
+	FMT("-1", "%hhd", 255);
+	FMT("-1", "%hd", 65535);
+	FMT("   42", "%5d", 42);
+	FMT("42   |", "%-5d|", 42);
+	FMT("00042", "%05d", 42);
+	FMT("-0042", "%05d", -42);
+	FMT("007", "%.3d", 7);
+	FMT("     007", "%8.3d", 7);
+	FMT("", "%.0d", 0);
+	FMT("ab", "%.2s", "abcdef");
+	FMT("       abc", "%10s", "abc");
+	FMT("abc       |", "%-10s|", "abc");
+	FMT("0000dead", "%08x", 0xdead);
+	FMT("0xff", "%#x", 255);
+	FMT("010", "%#o", 8);
+	FMT("+5 -5", "%+d %+d", 5, -5);
+	FMT(" 5", "% d", 5);
+	FMT("    42", "%*d", 6, 42);
+	FMT("42    |", "%*d|", -6, 42);
+	FMT("abc", "%.*s", 3, "abcdef");
+	FMT("0x1234", "%p", (void *)0x1234);
+	FMT("x=1 y=ffffffff z=s", "x=%d y=%x z=%s", 1, 0xffffffffu, "s");
+	/* more arguments than fit in registers on any of our arches */
+	FMT("a=1 b=2 c=3 d=4 e=5 f=6 g=7", "a=%d b=%ld c=%d d=%lld e=%d f=%u g=%d",
+	    1, 2L, 3, 4LL, 5, 6u, 7);
+
+	memset(buf, 'Z', sizeof(buf));
+	r = snprintf(buf, 5, "%d", 123456789);
+	report(r == 9 && !strcmp(buf, "1234"),
+	       "snprintf truncated to 5 bytes stores \"1234\" and returns 9 (got \"%s\", %d)",
+	       buf, r);
+	memset(buf, 'Z', sizeof(buf));
+	r = snprintf(buf, 1, "abc");
+	report(r == 3 && buf[0] == '\0',
+	       "snprintf with size 1 stores only the NUL and returns 3 (returned %d)", r);
+	r = snprintf(NULL, 0, "%s-%d", "hello", 42);
+	report(r == 8, "snprintf(NULL, 0, ...) returns the full length 8 (returned %d)", r);
+	report_prefix_pop();
+}
+
+/* ---- report ---- */
+
+void selftest_report(void)
+{
+	bool r;
+
+	report_prefix_push("report");
+	r = report(1 + 1 == 2, "report(true) prints PASS");
+	report(r, "report(true, ...) returned true");
+	r = report_xfail(true, false,
+			 "report_xfail(xfail, failing) prints XFAIL and counts an expected failure");
+	report(!r, "report_xfail(xfail, failing) returned false");
+	report_prefix_pop();
+}
