@@ -266,7 +266,7 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_msr_last *m = block;
 	uint64_t bytes = (uint64_t)m->max_entries * sizeof(struct vmc_msr_exit);
-	struct vmc_msr_exit *out;
+	void *out;
 	uint64_t have, first;
 
 	(void)argsz;
@@ -280,8 +280,10 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	if (have > m->max_entries)
 		have = m->max_entries;
 	first = ring_total - have;
+	/* memcpy: the guest's buffer need not be aligned */
 	for (uint64_t i = 0; i < have; i++)
-		out[i] = ring[(first + i) % VMC_MSRL_RING];
+		memcpy((uint8_t *)out + i * sizeof(struct vmc_msr_exit),
+		       &ring[(first + i) % VMC_MSRL_RING], sizeof(struct vmc_msr_exit));
 	m->count = (uint32_t)have;
 	m->total = (uint32_t)ring_total;
 	if (m->flags & VMC_MSRL_F_RESET)

@@ -23,7 +23,7 @@ max=0
 for i in $(seq "$runs"); do
 	timeout -k 5 60 "$harness" -smp 2 -t 45 "$payload" >"$log" 2>&1
 	rc=$?
-	lat=$(sed -n 's/.*each switch came within .* (max \([0-9]*\) us).*/\1/p' "$log")
+	lat=$(sed -n 's/.*switch latency after the ioctl returned: max \([0-9]*\) us.*/\1/p' "$log")
 	if [ -n "$lat" ] && [ "$lat" -gt "$max" ]; then max=$lat; fi
 	if [ "$rc" -ne 1 ] || ! grep -q '^SUMMARY: .* 0 failed' "$log"; then
 		echo "run $i of $runs: FAILED (exit status $rc); output:"
@@ -33,4 +33,4 @@ for i in $(seq "$runs"); do
 	fi
 done
 rm -f "$log"
-echo "$runs of $runs runs passed (max switch latency ${max} us)"
+echo "$runs of $runs runs passed (max switch latency ${max} us, host scheduling included)"

@@ -485,6 +485,49 @@ static void migration_control(void)
 	report_prefix_pop();
 }
 
+/* the harness refuses malformed MSR-family requests as data, without an ioctl */
+static void bad_requests(void)
+{
+	struct vmc_msr_policy p;
+	struct vmc_msr_last l;
+	struct vmc_msr_counters c;
+	struct vmc_msr_filter_info before, after;
+	msrf_filter_t f;
+	int kr, r;
+
+	report_prefix_push("bad requests");
+	memset(&p, 0, sizeof(p));
+	p.hdr.argsz = sizeof(p);
+	p.hdr.op = VMC_OP_MSR_POLICY;
+	p.rd = VMC_MSR_RD_MAX;
+	report(harness_call(&p) == -VMC_EINVAL, "MSR_POLICY with an unknown read policy: EINVAL");
+	p.rd = 0;
+	p.flags = 1u << 7;
+	report(harness_call(&p) == -VMC_EINVAL, "MSR_POLICY with unknown flags: EINVAL");
+	p.flags = 0;
+	p.hdr.argsz = sizeof(p) - 8;
+	report(harness_call(&p) == -VMC_EINVAL, "MSR_POLICY with a short block: EINVAL");
+	memset(&l, 0, sizeof(l));
+	l.hdr.argsz = sizeof(l);
+	l.hdr.op = VMC_OP_MSR_LAST;
+	l.buf = 0xfffffffffff00000ull;
+	l.max_entries = 4;
+	report(harness_call(&l) == -VMC_EFAULT, "MSR_LAST into a buffer outside RAM: EFAULT");
+	report(msrf_counters(0, 1u << 5, &c) == -VMC_EINVAL,
+	       "MSR_COUNTERS with unknown flags: EINVAL");
+	r = msrf_enable_cap(32 /* KVM_CAP_SYNC_MMU */, 0, 1, &kr);
+	report(r == -VMC_EPERM, "MSR_ENABLE_CAP of a cap outside the family: EPERM, no ioctl");
+	msrf_info(&before);
+	msrf_init(&f, 0);
+	f.harness_flags = 1u << 9;
+	r = msrf_install(&f, &kr);
+	msrf_info(&after);
+	report(r == -VMC_EINVAL && after.sets_ok + after.sets_failed ==
+	       before.sets_ok + before.sets_failed,
+	       "MSR_SET_FILTER with unknown harness_flags: EINVAL, no ioctl");
+	report_prefix_pop();
+}
+
 int main(int argc, char **argv)
 {
 	struct vmc_hello h;
@@ -508,6 +551,7 @@ int main(int argc, char **argv)
 	not_in_mask();
 	x2apic(h.features & VMC_FEAT_IRQCHIP);
 	migration_control();
+	bad_requests();
 	fresh(0);
 	report_prefix_pop();
 	return report_summary();
