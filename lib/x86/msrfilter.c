@@ -230,6 +230,11 @@ bool msrf_fep_available(void)
 	return harness_present() && (hello_features() & VMC_FEAT_HOST_FEP);
 }
 
+/*
+ * KVM's forced-emulation prefix.  KVM moves RIP past it before emulating,
+ * so a fault is reported at the instruction after the prefix: the
+ * FAULT_INSN label goes there.
+ */
 #define FEP ".byte 0x0f, 0x0b, 0x6b, 0x76, 0x6d\n\t"
 
 int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip)
@@ -240,7 +245,7 @@ int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip)
 
 	fault_arm();
 	if (fep)
-		asm volatile("lea 9880f(%%rip), %2\n\t" FAULT_INSN(FEP "rdmsr")
+		asm volatile("lea 9880f(%%rip), %2\n\t" FEP FAULT_INSN("rdmsr")
 			     : "+a"(lo), "+d"(hi), "=&r"(at) : "c"(idx) : "memory");
 	else
 		asm volatile("lea 9880f(%%rip), %2\n\t" FAULT_INSN("rdmsr")
@@ -260,7 +265,7 @@ int msr_write(uint32_t idx, uint64_t val, bool fep, uint64_t *rip)
 
 	fault_arm();
 	if (fep)
-		asm volatile("lea 9880f(%%rip), %0\n\t" FAULT_INSN(FEP "wrmsr")
+		asm volatile("lea 9880f(%%rip), %0\n\t" FEP FAULT_INSN("wrmsr")
 			     : "=&r"(at) : "c"(idx), "a"((uint32_t)val),
 			       "d"((uint32_t)(val >> 32)) : "memory");
 	else

@@ -61,7 +61,7 @@ bool msrf_fep_available(void);
 
 /*
  * RDMSR/WRMSR through the expected-fault API.  Return the vector (0 = none);
- * *rip (if not NULL) = address of the instruction (of the prefix with fep).
+ * *rip (if not NULL) = address of the RDMSR/WRMSR itself (after the prefix).
  * fep: prefix ud2; .ascii "kvm" (0f 0b 6b 76 6d), so KVM's emulator runs it.
  */
 int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip);
