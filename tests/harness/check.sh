@@ -26,10 +26,8 @@ G=$TOP/build/x86_64/tests/guests
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmc-harness-check.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
 
-npass=0 nfail=0 nskip=0
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+# shellcheck source=tests/lib.sh disable=SC1091
+. "$TOP/tests/lib.sh"
 
 export ASAN_OPTIONS=abort_on_error=0:exitcode=99:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:exitcode=98:print_stacktrace=1
@@ -230,5 +228,4 @@ else
 	fail "x86/channel" "build/x86_64/x86/channel.flat not built"
 fi
 
-echo "$npass passed, $nfail failed, $nskip skipped"
-[ "$nfail" -eq 0 ]
+check_done

@@ -14,10 +14,8 @@ HERE=$TOP/tests/runner
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner-check.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
 
-npass=0 nfail=0 nskip=0
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+# shellcheck source=tests/lib.sh disable=SC1091
+. "$TOP/tests/lib.sh"
 
 # rt ARGS...: run run_tests.sh in fake mode; stdout in $T/out, stderr in
 # $T/err, exit status in RC, wall time (ms) in MS
@@ -437,7 +435,7 @@ fi
 if ! command -v shellcheck >/dev/null; then
 	skip "shellcheck" "shellcheck not installed (scripts/setup.sh)"
 else
-	for f in run_tests.sh configure scripts/* tests/*/*.sh; do
+	for f in run_tests.sh configure .ci/run scripts/* tests/*.sh tests/*/*.sh; do
 		[ -f "$f" ] || continue
 		case $(head -n 1 "$f") in
 		"#!"*sh*) ;;
@@ -451,5 +449,4 @@ else
 	done
 fi
 
-echo "$npass passed, $nfail failed, $nskip skipped"
-[ "$nfail" -eq 0 ]
+check_done

@@ -18,10 +18,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$PWD
 VMTEST=$ROOT/scripts/vmtest
-npass=0 nfail=0 nskip=0
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+# shellcheck source=tests/lib.sh disable=SC1091
+. "$ROOT/tests/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmtest-check.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
@@ -137,5 +135,4 @@ else
 	fi
 fi
 
-echo "$npass passed, $nfail failed, $nskip skipped"
-[ $nfail -eq 0 ]
+check_done
