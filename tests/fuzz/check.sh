@@ -15,10 +15,8 @@ secs=${FUZZ_SMOKE_SECONDS:-4}
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmc-fuzz-check.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
 
-npass=0 nfail=0 nskip=0
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $1: $2"; nskip=$((nskip + 1)); }
+# shellcheck source=tests/lib.sh disable=SC1091
+. tests/lib.sh
 
 # why LOG -> REPLY: the first sanitizer/libFuzzer error line of a log
 why() {
@@ -65,5 +63,4 @@ for t in elf channel; do
 	fi
 done
 
-echo "$npass passed, $nfail failed, $nskip skipped"
-[ $nfail -eq 0 ]
+check_done
