@@ -7,8 +7,14 @@
  * loader are used; the same code runs under QEMU -kernel and the vmconform
  * harness.
  *
+ * The 32-bit part is kept to the few instructions that reach long mode:
+ * some hosts run non-64-bit guest code through an instruction emulator
+ * (kvm_pvm does; a `rep stosb` over .bss and a page-table loop there cost
+ * ~25 ms of boot), so the page tables are assembled into .data and .bss is
+ * cleared once in 64-bit mode.
+ *
  * Set up here:
- *  - .bss cleared (the page tables and stacks live there);
+ *  - .bss cleared (stacks, C globals);
  *  - our GDT: 0x08 64-bit code, 0x10 flat data, 0x18 32-bit code, TSS slots
  *    from 0x20 (filled by desc.c);
  *  - page tables identity-mapping 0..4 GiB with 2 MiB pages, RW, supervisor;
@@ -35,16 +41,8 @@ multiboot_header:
 start32:
 	cli
 	cld
-	movl %eax, mb_magic
-	movl %ebx, mb_info
-
-	/* clear .bss (page tables, stacks, C globals) */
-	movl $__bss_start, %edi
-	movl $__bss_end, %ecx
-	subl %edi, %ecx
-	xorl %eax, %eax
-	rep stosb
-
+	movl %eax, %esi			/* multiboot magic and info survive */
+	movl %ebx, %edi			/* in ESI/EDI into long mode */
 	lgdt gdt_desc
 	ljmp $0x18, $1f
 1:	movl $0x10, %eax
@@ -56,28 +54,6 @@ start32:
 	movl $boot_stack_top, %esp
 	pushl $2
 	popfl
-
-	/* 4 page directories: 2048 x 2 MiB = 4 GiB, P|RW|PS */
-	movl $pt_pd, %edi
-	movl $0x83, %eax
-	movl $2048, %ecx
-2:	movl %eax, (%edi)
-	movl $0, 4(%edi)
-	addl $0x200000, %eax
-	addl $8, %edi
-	loop 2b
-	/* PDPT[0..3] -> the 4 directories */
-	movl $pt_pdpt, %edi
-	movl $pt_pd + 3, %eax
-	movl $4, %ecx
-3:	movl %eax, (%edi)
-	addl $4096, %eax
-	addl $8, %edi
-	loop 3b
-	/* PML4[0] -> PDPT */
-	movl $pt_pdpt + 3, %eax
-	movl %eax, pt_pml4
-
 	movl $pt_pml4, %eax
 	movl %eax, %cr3
 	movl $0x20, %eax		/* CR4.PAE */
@@ -98,10 +74,19 @@ start64:
 	movl %eax, %ss
 	movl %eax, %fs
 	movl %eax, %gs
+	movl %esi, %r12d		/* multiboot magic */
+	movl %edi, %r13d		/* multiboot info */
+	/* clear .bss (stacks, C globals); nothing there is in use yet */
+	movabsq $__bss_start, %rdi
+	movabsq $__bss_end, %rcx
+	subq %rdi, %rcx
+	shrq $3, %rcx
+	xorl %eax, %eax
+	rep stosq
 	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
-	movl mb_magic(%rip), %edi
-	movl mb_info(%rip), %esi
+	movl %r12d, %edi
+	movl %r13d, %esi
 	call setup_x86
 	movl __argc(%rip), %edi
 	leaq __argv(%rip), %rsi
@@ -113,10 +98,6 @@ start64:
 	jmp 4b
 
 	.data
-	.balign 8
-mb_magic:	.long 0
-mb_info:	.long 0
-
 	.globl gdt
 	.balign 16
 gdt:
@@ -132,11 +113,26 @@ gdt_desc:
 	.word gdt_end - gdt - 1
 	.quad gdt
 
-	.section .bss.pagetables, "aw", @nobits
+	/*
+	 * Identity map of 0..4 GiB, assembled: PML4[0] -> PDPT, PDPT[0..3] ->
+	 * 4 page directories of 512 x 2 MiB pages, P|RW|PS.  Nothing above
+	 * 4 GiB is mapped (a test can take #PF there).
+	 */
+	.section .data.pagetables, "aw"
 	.balign 4096
-pt_pml4:	.skip 4096
-pt_pdpt:	.skip 4096
-pt_pd:		.skip 4 * 4096
+	.globl pt_pml4
+pt_pml4:
+	.quad pt_pdpt + 3
+	.fill 511, 8, 0
+pt_pdpt:
+	.quad pt_pd + 0x0003, pt_pd + 0x1003, pt_pd + 0x2003, pt_pd + 0x3003
+	.fill 508, 8, 0
+pt_pd:
+	.set pde, 0
+	.rept 2048
+	.quad (pde << 21) | 0x83
+	.set pde, pde + 1
+	.endr
 
 	.bss
 	.balign 16
