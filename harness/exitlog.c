@@ -15,7 +15,14 @@
 static struct vmc_exit_rec ring[RING_SIZE];
 static uint64_t next_seq;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static FILE *log_file;
+/*
+ * --exit-log: the text file is written at the end of the run, not per exit,
+ * so the exit round trip carries no formatting or file I/O.  Each time the
+ * ring fills up it is appended, raw, to an unlinked spill file; at the end
+ * the spill and the ring's tail are turned into text.
+ */
+static FILE *log_file, *spill;
+static uint64_t spilled;	/* exits [0, spilled) are in the spill file */
 
 static const char *const reason_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
@@ -76,14 +83,37 @@ void exitlog_init(const char *path)
 	if (!log_file)
 		die(HX_USAGE, "--exit-log %s: %s", path, strerror(errno));
 	fprintf(log_file, "# seq vcpu reason index size flags data rip\n");
+	spill = tmpfile();
+	if (!spill)
+		die(HX_USAGE, "--exit-log: no temporary file for the exit log: %s",
+		    strerror(errno));
+}
+
+static void write_line(const struct vmc_exit_rec *r)
+{
+	fprintf(log_file, "%u %u %s 0x%x %u 0x%x 0x%llx 0x%llx\n", r->seq, r->vcpu,
+		exit_reason_name(r->reason), r->index, r->size, r->flags,
+		(unsigned long long)r->data, (unsigned long long)r->rip);
 }
 
 void exitlog_close(void)
 {
+	struct vmc_exit_rec chunk[256];
+	size_t n;
+
 	pthread_mutex_lock(&log_lock);
-	if (log_file)
-		fclose(log_file);
-	log_file = NULL;
+	if (log_file) {
+		rewind(spill);
+		while ((n = fread(chunk, sizeof(chunk[0]), ARRAY_SIZE(chunk), spill)) > 0)
+			for (size_t i = 0; i < n; i++)
+				write_line(&chunk[i]);
+		for (uint64_t seq = spilled; seq < next_seq; seq++)
+			write_line(&ring[seq % RING_SIZE]);
+		if (fclose(log_file) != 0)
+			fprintf(stderr, "vmc-harness: --exit-log: %s\n", strerror(errno));
+		fclose(spill);
+	}
+	log_file = spill = NULL;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -148,11 +178,12 @@ uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec)
 	slot->vcpu = (uint16_t)v->id;
 	seq = next_seq++;
 	expect_feed(v, slot);
-	if (log_file)
-		fprintf(log_file, "%u %u %s 0x%x %u 0x%x 0x%llx 0x%llx\n", slot->seq,
-			slot->vcpu, exit_reason_name(slot->reason), slot->index,
-			slot->size, slot->flags, (unsigned long long)slot->data,
-			(unsigned long long)slot->rip);
+	if (log_file && next_seq - spilled == RING_SIZE) {
+		/* the ring is full and starts at index 0: keep it before it wraps */
+		if (fwrite(ring, sizeof(ring), 1, spill) != 1)
+			fprintf(stderr, "vmc-harness: --exit-log spill: %s\n", strerror(errno));
+		spilled = next_seq;
+	}
 	pthread_mutex_unlock(&log_lock);
 	return seq;
 }

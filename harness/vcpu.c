@@ -277,6 +277,53 @@ static void describe_internal(struct vcpu *v, char *buf, size_t sz)
 			      (unsigned long long)run->internal.data[i]);
 }
 
+/* why an exit nobody claimed ends the run: only built on that cold path */
+static void describe_exit(struct vcpu *v, char *why, size_t sz)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		snprintf(why, sz, "MMIO %s at GPA 0x%llx, %u bytes: no device there",
+			 run->mmio.is_write ? "write" : "read",
+			 (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+		break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		snprintf(why, sz, "%s of MSR 0x%x (reason %u) with no MSR handler",
+			 run->exit_reason == KVM_EXIT_X86_WRMSR ? "WRMSR" : "RDMSR",
+			 run->msr.index, run->msr.reason);
+		break;
+	case KVM_EXIT_HYPERCALL:
+		snprintf(why, sz, "HYPERCALL nr %llu args 0x%llx 0x%llx 0x%llx with no "
+			 "hypercall handler", (unsigned long long)run->hypercall.nr,
+			 (unsigned long long)run->hypercall.args[0],
+			 (unsigned long long)run->hypercall.args[1],
+			 (unsigned long long)run->hypercall.args[2]);
+		break;
+	case KVM_EXIT_HLT:
+		snprintf(why, sz, "HLT without an in-kernel irqchip: nothing can wake the vCPU");
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		snprintf(why, sz, "SHUTDOWN (triple fault)");
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(why, sz, "FAIL_ENTRY, hardware entry failure reason 0x%llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		describe_internal(v, why, sz);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		snprintf(why, sz, "SYSTEM_EVENT type %u", run->system_event.type);
+		break;
+	default:
+		snprintf(why, sz, "exit reason %u (%s) not handled", run->exit_reason,
+			 exit_reason_name(run->exit_reason));
+		break;
+	}
+}
+
 static void handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -299,9 +346,6 @@ static void handle_exit(struct vcpu *v)
 		rec.size = (uint8_t)run->mmio.len;
 		rec.flags = run->mmio.is_write ? VMC_EXITF_OUT : 0;
 		memcpy(&rec.data, run->mmio.data, rec.size <= 8 ? rec.size : 8);
-		snprintf(why, sizeof(why), "MMIO %s at GPA 0x%llx, %u bytes: no device there",
-			 run->mmio.is_write ? "write" : "read",
-			 (unsigned long long)run->mmio.phys_addr, run->mmio.len);
 		break;
 	case KVM_EXIT_X86_RDMSR:
 	case KVM_EXIT_X86_WRMSR:
@@ -309,47 +353,25 @@ static void handle_exit(struct vcpu *v)
 		rec.data = run->msr.data;
 		rec.size = (uint8_t)run->msr.reason;	/* MSR exits: size = msr.reason */
 		rec.flags = run->exit_reason == KVM_EXIT_X86_WRMSR ? VMC_EXITF_OUT : 0;
-		snprintf(why, sizeof(why), "%s of MSR 0x%x (reason %u) with no MSR handler",
-			 run->exit_reason == KVM_EXIT_X86_WRMSR ? "WRMSR" : "RDMSR",
-			 run->msr.index, run->msr.reason);
 		break;
 	case KVM_EXIT_HYPERCALL:
 		rec.index = (uint32_t)run->hypercall.nr;
 		rec.data = run->hypercall.args[0];
-		snprintf(why, sizeof(why), "HYPERCALL nr %llu args 0x%llx 0x%llx 0x%llx with no "
-			 "hypercall handler", (unsigned long long)run->hypercall.nr,
-			 (unsigned long long)run->hypercall.args[0],
-			 (unsigned long long)run->hypercall.args[1],
-			 (unsigned long long)run->hypercall.args[2]);
-		break;
-	case KVM_EXIT_HLT:
-		snprintf(why, sizeof(why), "HLT without an in-kernel irqchip: nothing can wake "
-			 "the vCPU");
-		break;
-	case KVM_EXIT_SHUTDOWN:
-		snprintf(why, sizeof(why), "SHUTDOWN (triple fault)");
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		rec.data = run->fail_entry.hardware_entry_failure_reason;
-		snprintf(why, sizeof(why), "FAIL_ENTRY, hardware entry failure reason 0x%llx",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		rec.index = run->internal.suberror;
-		describe_internal(v, why, sizeof(why));
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		rec.index = run->system_event.type;
-		snprintf(why, sizeof(why), "SYSTEM_EVENT type %u", run->system_event.type);
-		break;
-	default:
-		snprintf(why, sizeof(why), "exit reason %u (%s) not handled", run->exit_reason,
-			 exit_reason_name(run->exit_reason));
 		break;
 	}
 	exitlog_record(v, &rec);
 	if (channel_handle_exit(v, &rec))
 		return;
+	describe_exit(v, why, sizeof(why));
 	run_finish(HX_ERROR, "unhandled exit %s on vcpu%d at RIP 0x%llx: %s",
 		   exit_reason_name(run->exit_reason), v->id, (unsigned long long)rec.rip, why);
 }

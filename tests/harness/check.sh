@@ -213,6 +213,27 @@ for h in "${builds[@]}"; do
 	fi
 done
 
+# --exit-log is written at the end of the run from the ring and its spill
+# file: more exits than the ring holds (65536) must all be there, in order
+if [ $kvm_ok = no ]; then
+	skip "exit log over the ring size" "$kvm_why"
+else
+	run 60 "$B/vmc-harness" -t 50 --exit-log "$T/exits" "$G/bench_exits.flat" n=40000
+	if sane "exit log over the ring size" && [ "$RC" -eq 1 ]; then
+		# every exit of the run is a line, seq 0.. without gaps, and the
+		# last one is the OUT to the exit port
+		got=$(awk '!/^#/ { if ($1 != n) bad = 1; n++ } END { print n, bad + 0 }' "$T/exits")
+		last=$(tail -n 1 "$T/exits")
+		if [ "${got#* }" = 0 ] && [ "${got% *}" -gt 80000 ] && [[ $last == *" IO 0xf4 "* ]]; then
+			pass "exit log keeps all ${got% *} exits in order past the 65536-entry ring"
+		else
+			fail "exit log over the ring size" "lines/gap '$got', last '$last'"
+		fi
+	else
+		fail "exit log over the ring size" "bench_exits exit $RC"
+	fi
+fi
+
 # x86/channel under both builds
 if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
 	for h in "${builds[@]}"; do
