@@ -73,6 +73,9 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 # every arch make check builds and runs (those with a port)
 CHECK_ARCHES := $(foreach a,x86_64 s390x arm64,$(if $(wildcard $(ARCHDIR_$(a))/Makefile.inc),$(a)))
 
+# defined before the fragments: their rules name it as a prerequisite
+LIBVMC := $(BUILD)/lib/libvmc.a
+
 LIB_SRCS :=
 ARCH_LIB_SRCS :=
 TESTS :=
@@ -90,7 +93,6 @@ include $(sort $(wildcard tests/*/Makefile.inc))
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %.c,$(LIB_SRCS) $(ARCH_LIB_SRCS))) \
 	$(patsubst %.S,$(BUILD)/%.o,$(filter %.S,$(LIB_SRCS) $(ARCH_LIB_SRCS)))
-LIBVMC := $(BUILD)/lib/libvmc.a
 
 $(LIBVMC): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
