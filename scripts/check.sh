@@ -48,6 +48,9 @@ for arch in ${CHECK_ARCHES:-x86_64}; do
 	fi
 	if [ -x build/host/vmc-harness ]; then
 		run_step "suite ($arch, harness)" ./run_tests.sh --arch="$arch" --runner=harness
+		# and inside a stock kernel's kvm_amd/kvm_intel (one boot, ~15 s):
+		# the checks that need a VMX/SVM KVM run there
+		run_step "suite ($arch, vmtest)" ./run_tests.sh --arch="$arch" --runner=vmtest
 	fi
 done
 
