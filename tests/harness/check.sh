@@ -12,6 +12,8 @@
 #    SHUTDOWN), unowned port (ERROR), tight loop and busy loop (TIMEOUT by
 #    the progress watchdog and by the deadline), VMCALL on kvm_pvm (TIMEOUT
 #    although KVM_RUN never returns by itself);
+#  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
+#    under its own number); an --exit-log longer than the exit ring;
 #  - option and usage errors (exit 2), --host-info keys, x86/channel.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
 # from the harness's own TIMEOUT 124) and must not print a sanitizer report.
@@ -211,6 +213,20 @@ for h in "${builds[@]}"; do
 			pass "$h: console flood capped at $cap bytes with one note, verdict PASS kept"
 		fi
 	fi
+done
+
+# -smp 2: one thread per vCPU, vCPU 1 started by the guest through the
+# in-kernel LAPIC, its exits logged under its own number; -smp 1: SKIP
+for h in "${builds[@]}"; do
+	if [ $kvm_ok = no ]; then
+		skip "$h: harness_smp" "$kvm_why"
+		continue
+	fi
+	run 30 "$B/$h" -t 20 -smp 2 "$G/harness_smp.flat"
+	expect "$h: -smp 2 starts vCPU 1 and logs its exits as vCPU 1" 1 "" \
+		"SUMMARY: 3 tests, 0 failed"
+	run 30 "$B/$h" -t 20 "$G/harness_smp.flat"
+	expect "$h: harness_smp without -smp 2 SKIPs" 5 "" "SKIP: AP start-up"
 done
 
 # --exit-log is written at the end of the run from the ring and its spill
