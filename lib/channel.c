@@ -61,15 +61,9 @@ const char *harness_strerror(int ret)
 	}
 }
 
-#define REQ_INIT(r, opcode) do {			\
-	memset(&(r), 0, sizeof(r));			\
-	(r).hdr.argsz = sizeof(r);			\
-	(r).hdr.op = (opcode);				\
-} while (0)
-
 int harness_hello(struct vmc_hello *out)
 {
-	REQ_INIT(*out, VMC_OP_HELLO);
+	HARNESS_REQ_INIT(*out, VMC_OP_HELLO);
 	out->client_version = VMC_CHAN_VERSION;
 	return harness_call(out);
 }
@@ -79,7 +73,7 @@ int harness_caps(uint32_t cap, uint32_t fd, int64_t *value)
 	struct vmc_caps c;
 	int r;
 
-	REQ_INIT(c, VMC_OP_CAPS);
+	HARNESS_REQ_INIT(c, VMC_OP_CAPS);
 	c.cap = cap;
 	c.fd = fd;
 	r = harness_call(&c);
@@ -115,7 +109,7 @@ int harness_exit_mark(void)
 {
 	struct vmc_exit_mark m;
 
-	REQ_INIT(m, VMC_OP_EXIT_MARK);
+	HARNESS_REQ_INIT(m, VMC_OP_EXIT_MARK);
 	return harness_call(&m);
 }
 
@@ -125,7 +119,7 @@ int harness_exit_read(struct vmc_exit_rec *buf, uint32_t max, uint32_t flags,
 	struct vmc_exit_read r;
 	int ret;
 
-	REQ_INIT(r, VMC_OP_EXIT_READ);
+	HARNESS_REQ_INIT(r, VMC_OP_EXIT_READ);
 	r.buf = chan_arch_gpa(buf);
 	r.max_entries = max;
 	r.read_flags = flags;
@@ -160,6 +154,6 @@ int harness_expect(const struct vmc_expect_ent *ent, uint32_t n)
 
 int harness_expect_result(struct vmc_expect_result *res)
 {
-	REQ_INIT(*res, VMC_OP_EXPECT_RESULT);
+	HARNESS_REQ_INIT(*res, VMC_OP_EXPECT_RESULT);
 	return harness_call(res);
 }

@@ -22,6 +22,13 @@
 
 #define HARNESS_SKIP_REASON "needs the vmconform harness"
 
+/* zero a request struct r and fill in its header: argsz = sizeof(r), op */
+#define HARNESS_REQ_INIT(r, opcode) do {		\
+	memset(&(r), 0, sizeof(r));			\
+	(r).hdr.argsz = sizeof(r);			\
+	(r).hdr.op = (opcode);				\
+} while (0)
+
 bool harness_present(void);
 /* send a block whose hdr.argsz and hdr.op are filled in; returns hdr.ret */
 int harness_call(void *block);

@@ -116,38 +116,21 @@ static void check_caps(void)
  * old "RIP already incremented" behaviour survives only for port 0x7e as
  * KVM_X86_QUIRK_OUT_7E_INC_RIP), while kvm_pvm reports it already advanced.
  */
-static uint64_t scratch_outl(uint32_t v, uint64_t *at)
-{
-	uint64_t after, insn;
-
-	asm volatile("lea 1f(%%rip), %1\n1:\toutl %%eax, %%dx\n2:\n\tlea 2b(%%rip), %0"
-		     : "=r"(after), "=&r"(insn) : "a"(v), "d"(VMC_SCRATCH_PORT) : "memory");
-	if (at)
-		*at = insn;
-	return after;
+#define SCRATCH_OUT(name, type, insn)					\
+static uint64_t name(type v, uint64_t *at)					\
+{										\
+	uint64_t after, here;							\
+										\
+	asm volatile("lea 1f(%%rip), %1\n1:\t" insn "\n2:\n\tlea 2b(%%rip), %0"	\
+		     : "=r"(after), "=&r"(here)					\
+		     : "a"(v), "d"(VMC_SCRATCH_PORT) : "memory");		\
+	if (at)									\
+		*at = here;							\
+	return after;								\
 }
-
-static uint64_t scratch_outw(uint16_t v, uint64_t *at)
-{
-	uint64_t after, insn;
-
-	asm volatile("lea 1f(%%rip), %1\n1:\toutw %%ax, %%dx\n2:\n\tlea 2b(%%rip), %0"
-		     : "=r"(after), "=&r"(insn) : "a"(v), "d"(VMC_SCRATCH_PORT) : "memory");
-	if (at)
-		*at = insn;
-	return after;
-}
-
-static uint64_t scratch_outb(uint8_t v, uint64_t *at)
-{
-	uint64_t after, insn;
-
-	asm volatile("lea 1f(%%rip), %1\n1:\toutb %%al, %%dx\n2:\n\tlea 2b(%%rip), %0"
-		     : "=r"(after), "=&r"(insn) : "a"(v), "d"(VMC_SCRATCH_PORT) : "memory");
-	if (at)
-		*at = insn;
-	return after;
-}
+SCRATCH_OUT(scratch_outl, uint32_t, "outl %%eax, %%dx")
+SCRATCH_OUT(scratch_outw, uint16_t, "outw %%ax, %%dx")
+SCRATCH_OUT(scratch_outb, uint8_t, "outb %%al, %%dx")
 
 static struct vmc_exit_rec recs[16];
 

@@ -6,17 +6,11 @@
 #include "processor.h"
 #include "msrfilter.h"
 
-#define REQ_INIT(r, opcode) do {			\
-	memset(&(r), 0, sizeof(r));			\
-	(r).hdr.argsz = sizeof(r);			\
-	(r).hdr.op = (opcode);				\
-} while (0)
-
 static uint64_t last_ec[MAX_CPUS];
 
 void msrf_init(msrf_filter_t *f, uint32_t filter_flags)
 {
-	REQ_INIT(*f, VMC_OP_MSR_SET_FILTER);
+	HARNESS_REQ_INIT(*f, VMC_OP_MSR_SET_FILTER);
 	f->filter_flags = filter_flags;
 }
 
@@ -90,7 +84,7 @@ int msrf_clear(void)
 
 int msrf_info(struct vmc_msr_filter_info *out)
 {
-	REQ_INIT(*out, VMC_OP_MSR_FILTER_INFO);
+	HARNESS_REQ_INIT(*out, VMC_OP_MSR_FILTER_INFO);
 	return harness_call(out);
 }
 
@@ -99,7 +93,7 @@ int msrf_enable_cap(uint32_t cap, uint32_t cap_flags, uint64_t arg0, int *kvm_re
 	struct vmc_msr_enable_cap c;
 	int r;
 
-	REQ_INIT(c, VMC_OP_MSR_ENABLE_CAP);
+	HARNESS_REQ_INIT(c, VMC_OP_MSR_ENABLE_CAP);
 	c.cap = cap;
 	c.cap_flags = cap_flags;
 	c.args0 = arg0;
@@ -122,7 +116,7 @@ static int policy(uint32_t index, uint32_t flags, uint32_t rd, uint32_t wr,
 {
 	struct vmc_msr_policy p;
 
-	REQ_INIT(p, VMC_OP_MSR_POLICY);
+	HARNESS_REQ_INIT(p, VMC_OP_MSR_POLICY);
 	p.index = index;
 	p.flags = flags;
 	p.rd = rd;
@@ -149,7 +143,7 @@ int msrf_policy_clear_all(void)
 
 int msrf_counters(uint32_t index, uint32_t flags, struct vmc_msr_counters *out)
 {
-	REQ_INIT(*out, VMC_OP_MSR_COUNTERS);
+	HARNESS_REQ_INIT(*out, VMC_OP_MSR_COUNTERS);
 	out->index = index;
 	out->flags = flags;
 	return harness_call(out);
@@ -172,7 +166,7 @@ int msrf_reset(void)
 
 	if (r < 0)
 		return r;
-	REQ_INIT(l, VMC_OP_MSR_LAST);
+	HARNESS_REQ_INIT(l, VMC_OP_MSR_LAST);
 	l.flags = VMC_MSRL_F_RESET;
 	return harness_call(&l);
 }
@@ -182,7 +176,7 @@ int msrf_last(struct vmc_msr_exit *buf, uint32_t max, uint32_t flags, uint32_t *
 	struct vmc_msr_last l;
 	int r;
 
-	REQ_INIT(l, VMC_OP_MSR_LAST);
+	HARNESS_REQ_INIT(l, VMC_OP_MSR_LAST);
 	l.buf = harness_gpa(buf);
 	l.max_entries = max;
 	l.flags = flags;
