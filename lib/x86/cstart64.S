@@ -24,6 +24,8 @@
  *  - a 16 KiB stack, RBP = 0 (the end of every backtrace).
  * Then setup_x86(magic, info) (setup.c) and exit(main(__argc, __argv)).
  */
+#include "long-mode.h"
+
 #define MB_MAGIC	0x1BADB002
 #define MB_FLAGS	0x00000003	/* page-align modules, want memory info */
 #define MAX_CPUS	64
@@ -54,16 +56,7 @@ start32:
 	movl $boot_stack_top, %esp
 	pushl $2
 	popfl
-	movl $pt_pml4, %eax
-	movl %eax, %cr3
-	movl $0x20, %eax		/* CR4.PAE */
-	movl %eax, %cr4
-	movl $0xc0000080, %ecx		/* EFER.LME */
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl $0x80010031, %eax		/* PG | WP | NE | ET | PE */
-	movl %eax, %cr0
+	ENTER_LONG_MODE $pt_pml4
 	ljmp $0x08, $start64
 
 	.code64

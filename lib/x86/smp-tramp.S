@@ -6,6 +6,8 @@
  * boot CPU's GDT (0x08 64-bit code, 0x10 data, 0x18 32-bit code) and page
  * tables, then calls smp_ap_main() on the stack in smp_ap_stack.
  */
+#include "long-mode.h"
+
 #define TRAMP	0x8000
 
 	.section .text, "ax"
@@ -28,16 +30,7 @@ tr32:
 	movl %eax, %ds
 	movl %eax, %es
 	movl %eax, %ss
-	movl $0x20, %eax			/* CR4.PAE */
-	movl %eax, %cr4
-	movl (TRAMP + tr_cr3 - smp_tramp_start), %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx			/* EFER.LME */
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl $0x80010031, %eax			/* PG | WP | NE | ET | PE */
-	movl %eax, %cr0
+	ENTER_LONG_MODE (TRAMP + tr_cr3 - smp_tramp_start)
 	ljmp $0x08, $ap_start64
 
 	.balign 4
