@@ -205,9 +205,14 @@ uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
 	*lost = false;
 	if (end > next_seq)
 		end = next_seq;
-	if (end > RING_SIZE && seq < end - RING_SIZE) {
+	/*
+	 * The ring holds [next_seq - RING_SIZE, next_seq): exits recorded after
+	 * end (this request's own OUT, other vCPUs) have overwritten the
+	 * slots of the oldest ones.
+	 */
+	if (next_seq > RING_SIZE && seq < next_seq - RING_SIZE) {
 		*lost = true;
-		seq = end - RING_SIZE;
+		seq = next_seq - RING_SIZE;
 	}
 	for (; seq < end; seq++) {
 		const struct vmc_exit_rec *r = &ring[seq % RING_SIZE];

@@ -9,9 +9,10 @@
 #  - hostile fixture guests (tests/guests/hostile_*.c): malformed channel
 #    requests (PASS: the guest checks the error codes itself), console flood
 #    (output capped, one note, verdict kept), triple fault (ERROR naming
-#    SHUTDOWN), unowned port (ERROR), tight loop and busy loop (TIMEOUT by
-#    the progress watchdog and by the deadline), VMCALL on kvm_pvm (TIMEOUT
-#    although KVM_RUN never returns by itself);
+#    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
+#    and EXIT_READ (lost = 1, only real exits returned), tight loop and busy
+#    loop (TIMEOUT by the progress watchdog and by the deadline), VMCALL on
+#    kvm_pvm (TIMEOUT although KVM_RUN never returns by itself);
 #  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
 #    under its own number); an --exit-log longer than the exit ring;
 #  - option and usage errors (exit 2), --host-info keys, x86/channel.
@@ -182,6 +183,7 @@ guest() {
 }
 
 guest hostile_badreq 60 1 "" -t 50
+guest hostile_ring 60 1 "" -t 50
 guest hostile_triple 20 4 "SHUTDOWN (triple fault)" -t 10
 guest hostile_port 20 4 "OUT port 0x80" -t 10
 guest hostile_loop 20 124 "made no progress" -t 10 --stall 1 -- tight
