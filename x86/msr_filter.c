@@ -93,16 +93,21 @@ static bool gp0(int vec)
 static void generic(void)
 {
 	uint64_t v;
+	int vec;
 
 	report_prefix_push("no filter");
-	report(gp0(msr_read(UNKNOWN_MSR, &v, false, NULL)),
-	       "RDMSR of unknown MSR 0x%x raises #GP(0)", UNKNOWN_MSR);
-	report(gp0(msr_write(UNKNOWN_MSR, 1, false, NULL)),
-	       "WRMSR of unknown MSR 0x%x raises #GP(0)", UNKNOWN_MSR);
-	report(gp0(msr_read(VMC_MSR_KVM_MIGRATION_CONTROL, &v, false, NULL)),
-	       "RDMSR MIGRATION_CONTROL 0x4b564d08 raises #GP(0) (KVM does not implement it)");
-	report(gp0(msr_write(VMC_MSR_KVM_MIGRATION_CONTROL, 1, false, NULL)),
-	       "WRMSR MIGRATION_CONTROL 0x4b564d08 raises #GP(0)");
+	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
+	report(gp0(vec), "RDMSR of unknown MSR 0x%x raises #GP(0) (vector %d, error %#lx)",
+	       UNKNOWN_MSR, vec, msr_last_error_code());
+	vec = msr_write(UNKNOWN_MSR, 1, false, NULL);
+	report(gp0(vec), "WRMSR of unknown MSR 0x%x raises #GP(0) (vector %d, error %#lx)",
+	       UNKNOWN_MSR, vec, msr_last_error_code());
+	vec = msr_read(VMC_MSR_KVM_MIGRATION_CONTROL, &v, false, NULL);
+	report(gp0(vec), "RDMSR MIGRATION_CONTROL 0x4b564d08 raises #GP(0) (KVM does not "
+	       "implement it) (vector %d, error %#lx)", vec, msr_last_error_code());
+	vec = msr_write(VMC_MSR_KVM_MIGRATION_CONTROL, 1, false, NULL);
+	report(gp0(vec), "WRMSR MIGRATION_CONTROL 0x4b564d08 raises #GP(0) (vector %d, "
+	       "error %#lx)", vec, msr_last_error_code());
 	report_prefix_pop();
 }
 
@@ -166,25 +171,30 @@ static void validation(void)
 	struct vmc_msr_filter_info before, after;
 	msrf_filter_t f;
 	uint64_t v;
-	int kr, r;
+	int kr, r, vec;
 
 	report_prefix_push("validation");
 	fresh(VMC_MSR_REASON_FILTER);
-	report(one_range(VMC_MSR_FILTER_DEFAULT_DENY, RW) == 0,
-	       "filter.flags DEFAULT_DENY (bit 0) with one range is accepted");
+	kr = one_range(VMC_MSR_FILTER_DEFAULT_DENY, RW);
+	report(kr == 0, "filter.flags DEFAULT_DENY (bit 0) with one range is accepted (got %d)",
+	       kr);
 	for (int i = 1; i < 32; i++)
 		if (one_range(1u << i, RW) != EINVAL_K)
 			bad |= 1u << i;
 	report(!bad, "filter.flags bits 1..31 are EINVAL (not: %#x)", bad);
-	report(one_range(0, R) == 0, "range.flags READ is accepted");
-	report(one_range(0, W) == 0, "range.flags WRITE is accepted");
-	report(one_range(0, RW) == 0, "range.flags READ|WRITE is accepted");
+	kr = one_range(0, R);
+	report(kr == 0, "range.flags READ is accepted (got %d)", kr);
+	kr = one_range(0, W);
+	report(kr == 0, "range.flags WRITE is accepted (got %d)", kr);
+	kr = one_range(0, RW);
+	report(kr == 0, "range.flags READ|WRITE is accepted (got %d)", kr);
 	bad = 0;
 	for (int i = 2; i < 32; i++)
 		if (one_range(0, 1u << i) != EINVAL_K)
 			bad |= 1u << i;
 	report(!bad, "range.flags bits 2..31 are EINVAL (not: %#x)", bad);
-	report(one_range(0, 0) == EINVAL_K, "range.flags 0 is EINVAL");
+	kr = one_range(0, 0);
+	report(kr == EINVAL_K, "range.flags 0 is EINVAL (got %d)", kr);
 
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
 	msrf_install(&f, &kr);
@@ -248,15 +258,19 @@ static void validation(void)
 	msrf_install(&f, &kr);
 	msrf_free(&f);
 	msrf_reset();
-	report(r == 0 && msr_read(MADE_UP, &v, false, NULL) == 0 && v == 0x600d &&
+	v = 0;
+	vec = msr_read(MADE_UP, &v, false, NULL);
+	report(r == 0 && vec == 0 && v == 0x600d &&
 	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, MADE_UP, 0, 0),
-	       "after failed sets the previous filter still denies RDMSR 0x%x (FILTER exit)",
-	       MADE_UP);
+	       "after failed sets the previous filter still denies RDMSR 0x%x: FILTER exit, "
+	       "the harness's 0x600d (install %d, vector %d, got %#lx)", MADE_UP, r, vec, v);
 	msrf_info(&after);
 	report(after.installed && after.nranges == 1 && after.filter_flags == 0 &&
 	       after.sets_ok == before.sets_ok && after.sets_failed == before.sets_failed + 4,
-	       "the harness keeps the filter KVM accepted (4 more failed sets, ok %u -> %u)",
-	       before.sets_ok, after.sets_ok);
+	       "the harness keeps the filter KVM accepted (installed %u, %u ranges, flags %#x; "
+	       "failed sets %u -> %u, want +4; ok %u -> %u)", after.installed, after.nranges,
+	       after.filter_flags, before.sets_failed, after.sets_failed, before.sets_ok,
+	       after.sets_ok);
 
 	/* the harness refuses bitmaps outside guest RAM without an ioctl */
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
@@ -269,8 +283,8 @@ static void validation(void)
 	report(r == -VMC_EFAULT && after.sets_failed == before.sets_failed + 4,
 	       "the harness refuses a bitmap outside guest RAM with EFAULT, no ioctl (got %d)", r);
 
-	report(deny_one(VMC_MSR_FILTER_DEFAULT_DENY, 0x800, RW) == 0,
-	       "a DEFAULT_DENY filter with a range at 0x800 is accepted");
+	kr = deny_one(VMC_MSR_FILTER_DEFAULT_DENY, 0x800, RW);
+	report(kr == 0, "a DEFAULT_DENY filter with a range at 0x800 is accepted (got %d)", kr);
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
 	msrf_add(&f, RW, 0x800, 0x100, false);
 	msrf_install(&f, &kr);
