@@ -115,7 +115,8 @@ static void check_absent(void)
 	report_prefix_push("absent");
 	for (i = 0; i < ARRAY_SIZE(facs); i++)
 		report(!test_facility(facs[i]),
-		       "STFLE facility %u (%s) is 0 without AP", facs[i], fac_names[i]);
+		       "STFLE facility %u (%s) is 0 without AP (got %d)", facs[i], fac_names[i],
+		       test_facility(facs[i]));
 
 	for (t = 0; t <= 1; t++) {
 		for (i = 0; i < ARRAY_SIZE(fcs); i++) {
@@ -479,13 +480,13 @@ static void host_aqic(uint8_t *nib_page)
 	cc = pqap(AP_FC_AQIC, q, on, (uintptr_t)nib_page, &r, &f, false);
 	expect_rc("enable with a valid NIB (cc preset to 2 must become 0)", f, cc, r.gr1,
 		  0, AP_RC_NORMAL);
-	report(wait_ir(true), "TAPQ shows IR = 1 after the enable");
+	report(wait_ir(true), "TAPQ shows IR = 1 after the enable (not seen in 10^6 polls)");
 	cc = pqap(AP_FC_AQIC, q, on, (uintptr_t)nib_page, &r, &f, false);
 	expect_rc("enable while enabled", f, cc, r.gr1, 3, AP_RC_OTHERWISE_CHANGED);
 	cc = pqap(AP_FC_AQIC, q, AP_AQIC_ISC(3), (uintptr_t)nib_page, &r, &f, false);
 	report(!f.raised && cc == 0, "disable: cc 0 (raised %d, cc %d, RC %#x)",
 	       f.raised, cc, (unsigned int)APQSW_RC(r.gr1));
-	report(wait_ir(false), "TAPQ shows IR = 0 after the disable");
+	report(wait_ir(false), "TAPQ shows IR = 0 after the disable (not seen in 10^6 polls)");
 	report_prefix_pop();
 }
 

@@ -58,7 +58,8 @@ static void check_boot_state(void)
 	       "SCLP lists %u CPU(s), the first is this CPU (address %u, STAP %u)",
 	       sclp_cpu_count(), sclp_cpu_addr(0), stap());
 	report(test_facility(1) && test_facility(2),
-	       "STFLE: facility 1 (z/Architecture installed) and 2 (active) are set");
+	       "STFLE: facility 1 (z/Architecture installed) and 2 (active) are set (got %d %d)",
+	       test_facility(1), test_facility(2));
 	report_prefix_pop();
 }
 

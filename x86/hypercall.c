@@ -88,7 +88,8 @@ static void check_exit(uint64_t gpa, uint64_t npages, uint64_t attrs, uint64_t a
 	       "exit args are gpa, npages, attrs (got 0x%llx 0x%llx 0x%llx)",
 	       (unsigned long long)rec.args[0], (unsigned long long)rec.args[1],
 	       (unsigned long long)rec.args[2]);
-	report(rec.flags & VMC_HC_F_LONG_MODE, "exit says the hypercall came from long mode");
+	report(rec.flags & VMC_HC_F_LONG_MODE, "exit says the hypercall came from long mode "
+	       "(flags bit 0; flags 0x%x)", rec.flags);
 	report(rec.rip == at, "exit RIP is the hypercall instruction 0x%llx (got 0x%llx)",
 	       (unsigned long long)at, (unsigned long long)rec.rip);
 	report(ret == answer, "the guest resumes after it with RAX = the answer 0x%llx (got 0x%llx)",
