@@ -187,7 +187,7 @@ static void x2apic_in_kernel(void)
 	msrf_add(&f, VMC_MSR_FILTER_READ | VMC_MSR_FILTER_WRITE, 0x800, 0x100, false);
 	msrf_install(&f, &kr);
 	msrf_free(&f);
-	report(kr == 0, "default deny + deny 0x800-0x8ff is accepted");
+	report(kr == 0, "default deny + deny 0x800-0x8ff is accepted (got %d)", kr);
 	vec = msr_read(0x802, &id, false, NULL);
 	report(!vec && id == cpuid_apic_id() && msrf_exits(0x802) == 0,
 	       "RDMSR 0x802 (x2APIC ID) is handled by KVM: %lu, no exit", id);

@@ -30,7 +30,9 @@ int main(int argc, char **argv)
 		report_skip("AP start-up %s with -smp 2", HARNESS_SKIP_REASON);
 		return report_summary();
 	}
-	report(smp_init(2) == 2, "INIT/SIPI through the in-kernel LAPIC brings vCPU 1 online");
+	n = smp_init(2);
+	report(n == 2, "INIT/SIPI through the in-kernel LAPIC brings vCPU 1 online (%d CPUs "
+	       "online)", n);
 	harness_exit_mark();
 	on_cpu_async(1, ap_out, (void *)0x5a);
 	cpu_wait(1);
