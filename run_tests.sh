@@ -233,12 +233,14 @@ workdir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner.XXXXXX") || exit 2
 export VMC_RUN_STATEDIR=$workdir
 on_signal() {
 	trap '' INT TERM
-	vmc_kill_runs
-	# background runs (-j) end once their QEMU is gone
 	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
-	wait
-	vmc_kill_runs
+	{
+		vmc_kill_runs
+		# background runs (-j) end once their QEMU is gone
+		for p in $(jobs -p); do kill "$p"; done
+		wait
+		vmc_kill_runs
+	} 2>/dev/null # no "Killed" job notices
 	echo "run_tests.sh: interrupted" >&2
 	exit 130
 }
@@ -365,8 +367,15 @@ run_vmtest_batch() {
 	vmc_quote_cmd "$vm" "${vmtest_opts[@]}" --log "$vlog" "${args[@]}"
 	[ $opt_verbose = yes ] && [ $opt_tap = no ] && echo "vmtest: $REPLY" >&2
 	local cmdline=$REPLY t0=${EPOCHREALTIME/./}
+	# in the background and registered like a watched run: `wait` is
+	# interruptible, so a signal reaches on_signal at once, and
+	# vmc_kill_runs ends timeout's process group (QEMU included)
+	mkdir -p "$workdir/vmc-run.vmtest"
 	timeout -k 5 $((total_t + 240)) "$vm" "${vmtest_opts[@]}" --log "$vlog" "${args[@]}" \
-		</dev/null >"$vlog/stdout" 2>"$vlog/stderr" || st=$?
+		</dev/null >"$vlog/stdout" 2>"$vlog/stderr" &
+	echo $! >"$workdir/vmc-run.vmtest/pid"
+	wait $! || st=$?
+	rm -rf "$workdir/vmc-run.vmtest"
 	local usecs=$((${EPOCHREALTIME/./} - t0))
 	while read -r n rc out; do
 		if [ -z "$n" ] || [[ ! $rc =~ ^[0-9]+$ ]]; then continue; fi

@@ -366,6 +366,32 @@ if [[ $r1 == "PASS pass [vmtest:6.1.0-fake]"* ]] && [[ $r2 == "FAIL fail [vmtest
 else
 	fail "vmtest: one batch, results classified like harness runs" "$r1 / $r2"
 fi
+# a signal during the vmtest boot ends it at once (not after the boot deadline)
+VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs VMTEST=$HERE/fake-vmtest.sh \
+	"$RT" --config="$T/fk.cfg" --runner=vmtest hang-long >"$T/out" 2>&1 &
+rpid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	pgrep -f "vmc-fake-child $T" >/dev/null && break
+	sleep 0.2
+done
+kill -TERM "$rpid"
+for _ in $(seq 50); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$rpid" 2>/dev/null; then
+	fail "vmtest: SIGTERM to the runner ends the boot at once" "runner still there 5 s later"
+	kill -KILL "$rpid" 2>/dev/null
+	for p in $(pgrep -f "$T/build"); do kill -KILL "$p" 2>/dev/null; done
+	wait "$rpid" 2>/dev/null
+else
+	wait "$rpid"
+	RC=$?
+	sleep 0.2
+	if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ] && ! grep -q Killed "$T/out"; then
+		pass "vmtest: SIGTERM to the runner ends the boot at once, nothing left"
+	else
+		fail "vmtest: SIGTERM to the runner ends the boot at once, nothing left" "exit $RC, left: $(pgrep -af "$T" | head -n 1); $(head -n 1 "$T/out")"
+		for p in $(pgrep -f "$T/build"); do kill -KILL "$p" 2>/dev/null; done
+	fi
+fi
 VMTEST=/nonexistent/vmtest VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs \
 	"$RT" --config="$T/fk.cfg" --runner=vmtest pass >"$T/out" 2>&1
 if grep -q 'ERROR pass .*vmtest runner not available' "$T/out"; then
