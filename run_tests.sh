@@ -121,9 +121,12 @@ if [ -n "$opt_shard" ]; then
 fi
 
 cd "$SRCDIR" || exit 2
-# relative override paths are relative to the caller's directory
-for v in QEMU_X86 QEMU_S390X QEMU_ARM64 HARNESS VMTEST VMC_ERRATA VMC_LOGDIR VMC_BUILDDIR; do
-	if [ -n "${!v:-}" ] && [[ ${!v} == */* ]] && [[ ${!v} != /* ]]; then
+# relative override paths are relative to the caller's directory (the
+# program variables only when they hold a path: a bare name is looked up in PATH)
+for v in QEMU_X86 QEMU_S390X QEMU_ARM64 HARNESS VMTEST \
+	VMC_ERRATA VMC_LOGDIR VMC_BUILDDIR VMC_QBOOT VMC_OVMF VMC_KVM_DEV; do
+	case $v in VMC_*) ;; *) [[ ${!v:-} == */* ]] || continue ;; esac
+	if [ -n "${!v:-}" ] && [[ ${!v} != /* ]]; then
 		printf -v "$v" '%s' "$OLDPWD/${!v}"
 	fi
 done

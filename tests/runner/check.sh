@@ -279,6 +279,16 @@ else
 fi
 rt --config="$T/fk.cfg" pass allskip
 if [ "$RC" -eq 0 ]; then pass "PASS + SKIP only exits 0"; else fail "PASS + SKIP only exits 0" "exit $RC"; fi
+# relative paths (even without a '/') are taken from the caller's directory
+(cd "$T" && VMC_BUILDDIR=build VMC_LOGDIR=rellogs VMC_ERRATA=no-errata \
+	QEMU_X86=$HERE/fake-qemu.sh "$RT" --config=fk.cfg --accel=tcg pass >"$T/out" 2>&1)
+RC=$?
+if [ "$RC" -eq 0 ] && [ -s "$T/rellogs/pass.qemu-tcg.log" ] && [ ! -e "$TOP/rellogs" ]; then
+	pass "VMC_BUILDDIR/VMC_LOGDIR relative to the caller's directory"
+else
+	fail "VMC_BUILDDIR/VMC_LOGDIR relative to the caller's directory" "exit $RC: $(grep pass "$T/out" | head -n 1)"
+	rm -rf "$TOP/rellogs"
+fi
 
 # ------------------------------------------------------------ errata
 cat >"$T/errata" <<'EOF'
