@@ -8,7 +8,7 @@ set -u
 # The one list.  Add a package here with a word on what needs it.
 PACKAGES=(
 	make gcc binutils          # host build
-	libelf-dev                 # harness ELF loader
+	libelf-dev zlib1g-dev      # harness ELF loader; static harness (vmtest) links libelf.a + libz.a
 	linux-libc-dev             # KVM UAPI headers for the harness
 	qemu-system-x86            # x86_64 tests (qemu-system-data brings qboot.rom)
 	qemu-system-misc           # qemu-system-s390x
@@ -17,9 +17,13 @@ PACKAGES=(
 	gcc-aarch64-linux-gnu      # arm64 cross build (+ binutils-aarch64-linux-gnu)
 	ovmf gnu-efi               # x86_64-efi environment
 	clang                      # fuzz targets
+	libclang-rt-14-dev         # libFuzzer/ASan runtime for clang-14 (only a Recommends of clang)
 	lcov                       # coverage of host-side code
 	shellcheck                 # make check lints every shell script
 	python3                    # JUnit well-formedness check in tests/runner
+	perl                       # TAP::Parser check of the TAP output in tests/runner (perl-base lacks it)
+	procps                     # pgrep: tests/runner checks that no process is left behind
+	xz-utils zstd              # scripts/vmtest unpacks .ko.xz / .ko.zst modules
 )
 
 dry_run=no

@@ -17,6 +17,13 @@ trap 'rm -rf "$T"' EXIT
 # shellcheck source=tests/lib.sh disable=SC1091
 . "$TOP/tests/lib.sh"
 
+# the "nothing left behind" checks look with pgrep: without it they could not fail
+if command -v pgrep >/dev/null; then
+	pass "pgrep present (the leftover-process checks can see processes)"
+else
+	fail "pgrep present (the leftover-process checks can see processes)" "not found (package procps; scripts/setup.sh)"
+fi
+
 # rt ARGS...: run run_tests.sh in fake mode; stdout in $T/out, stderr in
 # $T/err, exit status in RC, wall time (ms) in MS
 rt() {
