@@ -11,7 +11,8 @@
 #  - ONE real boot of the default Debian kernel under TCG (or nested KVM):
 #    selftest and hypercall both PASS inside it (hypercall needs the nested
 #    kvm_amd's KVM_EXIT_HYPERCALL), the result files, label and exit-log
-#    transport are there.
+#    transport are there, and repeated --modparam for one module all reach
+#    its insmod.
 # Environment problems (no apt/network for the ~70 MB kernel, no QEMU) SKIP
 # with the reason.  Prints PASS/FAIL/SKIP lines, ends with the tally.
 set -u
@@ -105,7 +106,12 @@ else
 	fi
 
 	t0=$SECONDS
-	out=$("$VMTEST" --log "$tmp/log" --test selftest --payload "$selftest" \
+	# two --modparam for one module (values that change no test): both must
+	# reach insmod, and the kernel keeps them (it zeroes unsupported ones)
+	out=$("$VMTEST" --log "$tmp/log" \
+		--modparam kvm_amd:dump_invalid_vmcb=1 --modparam kvm_amd:intercept_smi=0 \
+		--modparam kvm_intel:dump_invalid_vmcs=1 --modparam kvm_intel:fasteoi=0 \
+		--test selftest --payload "$selftest" \
 		--args "mem=64 arg1 arg2=x" --timeout 60 \
 		--test hypercall --payload "$hypercall" --timeout 60 2>"$tmp/stderr")
 	rc=$? dt=$((SECONDS - t0))
@@ -127,6 +133,13 @@ else
 			bad+=" hypercall: no KVM_EXIT_HYPERCALL check passed"
 		grep -q '^label=vmtest:' "$tmp/log/vmtest.info" || bad+=" no label in vmtest.info"
 		grep -q '^guest_ready=yes' "$tmp/log/vmtest.info" || bad+=" no ready marker"
+		case $(sed -n 's/^guest_vendor_module=//p' "$tmp/log/vmtest.info") in
+		kvm_amd) want_p="kvm_amd.dump_invalid_vmcb=Y kvm_amd.intercept_smi=N" ;;
+		*) want_p="kvm_intel.dump_invalid_vmcs=Y kvm_intel.fasteoi=N" ;;
+		esac
+		for p in $want_p; do
+			grep -qx "guest_param_$p" "$tmp/log/vmtest.info" || bad+=" --modparam ${p%%=*} not applied (vmtest.info lacks guest_param_$p)"
+		done
 		if [ -z "$bad" ]; then
 			pass "boot-selftest-hypercall ($(sed -n 's/^label=//p' "$tmp/log/vmtest.info"), $(sed -n 's/^accel=//p' "$tmp/log/vmtest.info"), ${dt}s)"
 		else
