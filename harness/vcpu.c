@@ -4,13 +4,18 @@
  * and the register dump.
  *
  * Watchdog: each vCPU thread has a periodic timer (TICK_MS) that sends
- * KICK_SIG to the thread itself.  The handler (installed without
- * SA_RESTART) sets kvm_run->immediate_exit, so KVM_RUN returns EINTR both
- * when the signal lands inside KVM_RUN and when it lands just before entry.
- * No KVM_RUN lasts longer than one tick, even when the guest spins inside
- * the kernel (a VMCALL on kvm_pvm, spec E.3).  On each tick the thread
- * checks progress: a runnable vCPU with no exits and an unchanged RIP for
- * --stall seconds ends the run as TIMEOUT; main.c enforces the deadline.
+ * KICK_SIG to the thread itself.  KICK_SIG is blocked in every thread and
+ * unblocked only inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a kick that lands
+ * inside KVM_RUN makes it return EINTR, and one that lands while the thread
+ * is in user space stays pending and makes the next KVM_RUN return EINTR at
+ * entry; the thread then consumes it (sigtimedwait).  Blocked outside
+ * KVM_RUN, the signal never interrupts the thread's other system calls (a
+ * console write() to a full pipe would fail with EINTR and stdio would drop
+ * the bytes).  run_finish() also sets kvm_run->immediate_exit.  No KVM_RUN
+ * lasts longer than one tick, even when the guest spins inside the kernel
+ * (a VMCALL on kvm_pvm, spec E.3).  On each tick the thread checks
+ * progress: a runnable vCPU with no exits and an unchanged RIP for --stall
+ * seconds ends the run as TIMEOUT; main.c enforces the deadline.
  */
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -43,12 +48,50 @@ static void kick_handler(int sig)
 void vcpu_signals_init(void)
 {
 	struct sigaction sa;
+	sigset_t set;
+	int r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: KVM_RUN must return EINTR */
 	TEST_ASSERT(sigaction(KICK_SIG, &sa, NULL) == 0, "sigaction");
+	/* blocked here, inherited by every vCPU thread; KVM_RUN unblocks it */
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIG);
+	r = pthread_sigmask(SIG_BLOCK, &set, NULL);
+	errno = r;
+	TEST_ASSERT(r == 0, "pthread_sigmask(SIG_BLOCK, KICK_SIG)");
+}
+
+/* the signal mask during KVM_RUN: the caller's, with KICK_SIG unblocked */
+static void set_run_sigmask(struct vcpu *v)
+{
+	struct {
+		struct kvm_signal_mask hdr;
+		uint8_t set[8];		/* the kernel's sigset_t: 64 signals */
+	} m;
+	sigset_t cur;
+
+	TEST_ASSERT(pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0, "pthread_sigmask");
+	sigdelset(&cur, KICK_SIG);
+	_Static_assert(sizeof(cur) >= sizeof(m.set), "sigset_t too small");
+	memcpy(m.set, &cur, sizeof(m.set));
+	m.hdr.len = sizeof(m.set);
+	TEST_ASSERT(ioctl(v->fd, KVM_SET_SIGNAL_MASK, &m) == 0,
+		    "KVM_SET_SIGNAL_MASK (vcpu%d)", v->id);
+}
+
+/* consume a kick that is pending (blocked) after KVM_RUN returned EINTR */
+static void eat_kick(void)
+{
+	static const struct timespec zero;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIG);
+	while (sigtimedwait(&set, NULL, &zero) == KICK_SIG)
+		;
 }
 
 static void load_cpuid(struct vm *vm)
@@ -133,6 +176,7 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *
 	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	TEST_ASSERT(v->run != MAP_FAILED, "mmap of kvm_run (vcpu%d)", id);
 	set_cpuid(v);
+	set_run_sigmask(v);
 	if (id == 0) {
 		set_boot_state(v, bi);
 	} else {
@@ -437,6 +481,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		if (r < 0) {
 			if (err == EINTR || err == EAGAIN) {
+				eat_kick();
 				watchdog_tick(v, &last_ns, &stalled_ns);
 				continue;
 			}
