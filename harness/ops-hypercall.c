@@ -36,9 +36,17 @@ static int32_t op_config(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	if (r <= 0)
 		return -VMC_EOPNOTSUPP;
 	cap.args[0] = c->mask;
-	if (ioctl(ctx->vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
-		return -errno;
+	/*
+	 * hc_lock across the ioctl: another vCPU's hypercall exit that the new
+	 * mask allows must find the family configured, not end the run as an
+	 * unclaimed exit in between.
+	 */
 	pthread_mutex_lock(&hc_lock);
+	if (ioctl(ctx->vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+		r = -errno;
+		pthread_mutex_unlock(&hc_lock);
+		return r;
+	}
 	/* from now on the guest owns hypercall exits, even with mask 0 */
 	hc_configured = true;
 	hc_answer = c->answer;
