@@ -243,7 +243,7 @@ if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]] &&
 else
 	fail "last line is the tally" "'$last'"
 fi
-if head -n 3 "$T/logs/fail.qemu-tcg.log" | grep -q '^# command: .*fake-qemu.sh .*-kernel .*fail.flat'; then
+if head -n 3 "$T/logs/fail.qemu-tcg.log" | grep -q "^# command: .*fake-qemu.sh'\? .*-kernel .*fail.flat"; then
 	pass "log starts with the full command line"
 else
 	fail "log starts with the full command line" "$(head -n 3 "$T/logs/fail.qemu-tcg.log")"
