@@ -121,8 +121,12 @@ run: setup
 check: setup
 	$(MAKE) all
 	$(foreach a,$(filter-out $(ARCH),$(CHECK_ARCHES)),$(MAKE) ARCH=$(a) guest &&) true
-	$(MAKE) $(CHECK_DEPS)
+	$(MAKE) check-deps
 	CHECK_ARCHES="$(CHECK_ARCHES)" scripts/check.sh
+
+# a sub-make: CHECK_DEPS is decided after setup (clang -> the fuzz targets)
+.PHONY: check-deps
+check-deps: $(CHECK_DEPS)
 
 bench: setup
 	$(MAKE) all $(BENCH_DEPS)
