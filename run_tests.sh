@@ -400,13 +400,15 @@ run_vmtest_batch() {
 			vmc_classify "$P_T" vmtest "$P_ACC" harness "$P_LOG"
 		else
 			v=$(grep -v '^$' "$vlog/stderr" | tail -n 1)
-			if [ "$st" -eq 77 ] && [ ${#vmtest_opts[@]} -eq 0 ]; then
+			if [ "$st" -eq 77 ] && [ ${#vmtest_opts[@]} -eq 0 ] &&
+				[ -z "${VMTEST_KERNEL:-}${VMTEST_MODULES:-}${VMTEST_MODPARAMS:-}" ]; then
 				# the default kernel could not be had (no network, no
 				# KVM modules): an environment limit, not a verdict
 				RESULT=SKIP REASON="vmtest cannot run here: ${v:-no reason given}"
 			elif [ "$st" -eq 77 ]; then
-				# a kernel was named (e.g. under git bisect run): not
-				# being able to run it must not pass as "good"
+				# a kernel was named (option or VMTEST_* environment, e.g.
+				# under git bisect run): not being able to run it must not
+				# pass as "good"
 				RESULT=ERROR REASON="vmtest cannot run the given kernel: ${v:-no reason given}"
 			else
 				RESULT=ERROR REASON="vmtest gave no result (status $st): ${v:-no message}"

@@ -20,6 +20,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$log" ] || { echo "fake-vmtest: --log needed" >&2; exit 2; }
+# FAKE_VMTEST_UNAVAILABLE=1: like vmtest when it cannot run here (exit 77)
+if [ -n "${FAKE_VMTEST_UNAVAILABLE:-}" ]; then
+	echo "vmtest: neither kvm_amd nor kvm_intel can be loaded (fake)" >&2
+	exit 77
+fi
 mkdir -p "$log" || exit 2
 for i in "${!names[@]}"; do
 	out=$log/${names[i]}.out
