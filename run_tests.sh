@@ -31,6 +31,7 @@ Kernel under test (--runner=vmtest; see docs/vmtest.md):
   --kernel=BZIMAGE    boot this kernel instead of Debian's current one
   --modules=DIR       its modules (the tree holding kvm*.ko)
   --modparam=MOD:ARGS insmod parameters, e.g. kvm_amd:npt=0 (may repeat)
+                      (or VMTEST_KERNEL, VMTEST_MODULES, VMTEST_MODPARAMS)
 Output:
   -j, --jobs=N        run N tests in parallel (results print in list order)
   -t, --tap           TAP version 13 on stdout
@@ -39,7 +40,7 @@ Output:
   -h, --help          this help
 Logs: logs/<test>.<runner>.log (full command line at the top).
 Environment: ACCEL, QEMU_X86, QEMU_S390X, QEMU_ARM64, HARNESS, VMTEST,
-  VMC_QBOOT, VMC_OVMF, VMC_LOGDIR, VMC_ERRATA, VMC_BUILDDIR
+  VMC_QBOOT, VMC_OVMF, VMC_LOGDIR, VMC_ERRATA, VMC_BUILDDIR, VMC_KVM_DEV
   (see docs/results.md).
 USAGE
 }
