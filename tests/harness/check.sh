@@ -7,8 +7,8 @@
 #    a message naming the problem, never a crash; two valid files from the
 #    same generator must boot (exit 1), so the bad ones fail for their reason;
 #  - hostile fixture guests (tests/guests/hostile_*.c): malformed channel
-#    requests (PASS: the guest checks the error codes itself), console flood
-#    (output capped, one note, verdict kept; nothing lost through a pipe
+#    requests (PASS: the guest checks the error codes itself), console and
+#    LOG flood (output capped, one note, verdict kept; nothing lost through a pipe
 #    that stalls while the kick timer fires), triple fault (ERROR naming
 #    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
 #    and EXIT_READ (lost = 1, only real exits returned), tight loop and busy
@@ -214,6 +214,27 @@ for h in "${builds[@]}"; do
 			fail "$h: console flood capped" "stdout $size bytes, $notes truncation notes (cap $cap)"
 		else
 			pass "$h: console flood capped at $cap bytes with one note, verdict PASS kept"
+		fi
+	fi
+done
+
+# the same flood through the channel's LOG op (the harness's stderr): the
+# same cap, one note, verdict kept
+for h in "${builds[@]}"; do
+	if [ $kvm_ok = no ]; then
+		skip "$h: LOG flood" "$kvm_why"
+		continue
+	fi
+	run 60 "$B/$h" -t 50 --console-cap $cap "$G/hostile_flood.flat" 256 log
+	if sane "$h: LOG flood"; then
+		size=$(wc -c <"$T/err")
+		notes=$(grep -c 'guest log output truncated' "$T/err")
+		if [ "$RC" -ne 1 ]; then
+			fail "$h: LOG flood keeps the verdict" "exit $RC, want 1"
+		elif [ "$notes" -ne 1 ] || [ "$size" -gt $((cap + 4096)) ]; then
+			fail "$h: LOG flood capped" "stderr $size bytes, $notes truncation notes (cap $cap)"
+		else
+			pass "$h: LOG flood capped at $cap bytes of text with one note, verdict PASS kept"
 		fi
 	fi
 done
