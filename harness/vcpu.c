@@ -67,18 +67,19 @@ void vcpu_signals_init(void)
 /* the signal mask during KVM_RUN: the caller's, with KICK_SIG unblocked */
 static void set_run_sigmask(struct vcpu *v)
 {
-	struct {
-		struct kvm_signal_mask hdr;
-		uint8_t set[8];		/* the kernel's sigset_t: 64 signals */
-	} m;
+	enum { KSET = 8 };	/* the kernel's sigset_t: 64 signals */
+	union {
+		struct kvm_signal_mask m;
+		uint8_t bytes[sizeof(struct kvm_signal_mask) + KSET];
+	} u;
 	sigset_t cur;
 
 	TEST_ASSERT(pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0, "pthread_sigmask");
 	sigdelset(&cur, KICK_SIG);
-	_Static_assert(sizeof(cur) >= sizeof(m.set), "sigset_t too small");
-	memcpy(m.set, &cur, sizeof(m.set));
-	m.hdr.len = sizeof(m.set);
-	TEST_ASSERT(ioctl(v->fd, KVM_SET_SIGNAL_MASK, &m) == 0,
+	_Static_assert(sizeof(cur) >= KSET, "sigset_t too small");
+	memcpy(u.m.sigset, &cur, KSET);
+	u.m.len = KSET;
+	TEST_ASSERT(ioctl(v->fd, KVM_SET_SIGNAL_MASK, &u.m) == 0,
 		    "KVM_SET_SIGNAL_MASK (vcpu%d)", v->id);
 }
 
