@@ -187,6 +187,8 @@ guest hostile_badreq 60 1 "" -t 50
 guest hostile_ring 60 1 "" -t 50
 guest hostile_triple 20 4 "SHUTDOWN (triple fault)" -t 10
 guest hostile_port 20 4 "OUT port 0x80" -t 10
+guest hostile_port 20 4 "no status of lib/status.h" -t 10 -- exitval 38
+guest hostile_port 20 5 "" -t 10 -- exitval 2
 guest hostile_loop 20 124 "made no progress" -t 10 --stall 1 -- tight
 guest hostile_loop 20 124 "deadline of 2 s passed" -t 2 --stall 0 -- busy
 if [ -d /sys/module/kvm_pvm ]; then
