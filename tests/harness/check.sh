@@ -79,7 +79,14 @@ expect() {
 builds=()
 for h in vmc-harness vmc-harness-asan; do
 	if [ -x "$B/$h" ]; then
-		builds+=("$h")
+		# a binary older than its sources would test old code
+		newer=$(find harness lib/status.h lib/*-abi.h lib/x86/*-abi.h \
+			-newer "$B/$h" -name '*.[ch]' 2>/dev/null | head -n 1)
+		if [ -n "$newer" ]; then
+			fail "$h" "stale: $newer is newer than $B/$h (make $B/$h)"
+		else
+			builds+=("$h")
+		fi
 	else
 		skip "$h" "not built (make $B/$h)"
 	fi
