@@ -134,8 +134,12 @@ bench: setup
 
 # libFuzzer targets for FUZZ_SECONDS each (tests/fuzz/)
 fuzz: setup
-	$(MAKE) $(FUZZ_DEPS)
+	$(MAKE) fuzz-deps
 	tests/fuzz/run.sh
+
+# a sub-make, like check-deps: FUZZ_DEPS is empty until setup installed clang
+.PHONY: fuzz-deps
+fuzz-deps: $(FUZZ_DEPS)
 
 # host code coverage of the framework tests -> build/coverage/html
 coverage: setup
