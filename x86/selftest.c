@@ -217,14 +217,15 @@ static void check_ud_regs(void)
 	       f.raised, f.vector, f.error_code);
 	report(f.addr == ud_at, "the fault address is the ud2 instruction %#lx (got %#lx)",
 	       ud_at, f.addr);
-	report(ud_after == 1, "execution resumes after the ud2");
+	report(ud_after == 1, "execution resumes after the ud2 (marker after it: %lu)",
+	       (unsigned long)ud_after);
 	for (i = 0; i < 14; i++)
 		if (reg_out[i] != reg_in[i] && bad < 0)
 			bad = i;
 	report(bad < 0, "RAX..RDI and R8..R15 keep their values across the handled #UD%s%s",
 	       bad < 0 ? "" : ": first changed is ", bad < 0 ? "" : reg_name[bad]);
 	report(sp0 == sp1, "RSP is the same after the handled #UD (%#lx, %#lx)", sp0, sp1);
-	report(ud_cf == 1, "RFLAGS.CF set before the #UD is still set after it");
+	report(ud_cf == 1, "RFLAGS.CF set before the #UD is still set after it (CF %d)", ud_cf);
 	f = fault_take();
 	report(!f.raised, "fault_take() clears the record (second take: raised %d)", f.raised);
 }
