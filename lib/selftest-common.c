@@ -1,10 +1,12 @@
 /*
  * The arch-neutral part of every arch's selftest (x86/selftest.c,
  * s390x/selftest.c, ...): the printf family against a table of formats whose
- * expected output is written out here, and what report() and report_xfail()
- * return.  Kept in one place so every port checks the same table.
+ * expected output is written out here, what report() and report_xfail()
+ * return, and how the loader's command line reaches main().  Kept in one
+ * place so every port checks the same things.
  */
 #include "vmc.h"
+#include "argv.h"
 #include "selftest-common.h"
 
 /* ---- printf ---- */
@@ -102,5 +104,68 @@ void selftest_report(void)
 	r = report_xfail(true, false,
 			 "report_xfail(xfail, failing) prints XFAIL and counts an expected failure");
 	report(!r, "report_xfail(xfail, failing) returned false");
+	report_prefix_pop();
+}
+
+static bool ignored(const char *arg, const char *const *ignore)
+{
+	for (; ignore && *ignore; ignore++)
+		if (!strcmp(arg, *ignore))
+			return true;
+	return false;
+}
+
+void selftest_args(int argc, char **argv, const char *const *ignore, long *mem_mib,
+		   const char *cfg_args)
+{
+	static const char *const want[] = { "arg1", "arg2=x" };
+	char *rest[8], *words[8], *probe[8];
+	int nrest = 0, i, n;
+	char joined[256] = "";
+
+	report_prefix_push("argv");
+	report(argv[argc] == NULL, "argv[argc] is NULL");
+	report(!strcmp(argv[0], "selftest"),
+	       "argv[0] is the test name \"selftest\" (got \"%s\")", argv[0]);
+
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "mem=", 4))
+			*mem_mib = strtol(argv[i] + 4, NULL, 0);
+		else if (ignored(argv[i], ignore))
+			continue;
+		else if (nrest < (int)ARRAY_SIZE(rest))
+			rest[nrest++] = argv[i];
+	}
+	if (!nrest) {
+		report_skip("argv[1..] match the cfg args (no arguments other than options: "
+			    "run with args = %s)", cfg_args);
+	} else {
+		report(nrest == 2 && !strcmp(rest[0], want[0]) && !strcmp(rest[1], want[1]),
+		       "the arguments other than options are exactly \"arg1\" \"arg2=x\" "
+		       "(got %d: \"%s\" \"%s\")", nrest, rest[0], nrest > 1 ? rest[1] : "");
+	}
+
+	/* argv[1..] rejoined with single blanks is the command line */
+	for (i = 1; i < argc; i++) {
+		if (i > 1)
+			strcat(joined, " ");
+		if (strlen(joined) + strlen(argv[i]) < sizeof(joined) - 1)
+			strcat(joined, argv[i]);
+	}
+	report(!strcmp(joined, boot_cmdline()),
+	       "boot_cmdline() \"%s\" is argv[1..] joined by blanks \"%s\"",
+	       boot_cmdline(), joined);
+
+	/*
+	 * The splitter itself, on a known string.  It reuses one static store,
+	 * so argv's strings are not used after this point.
+	 */
+	n = parse_cmdline("  a\tb  \"c d\"e  ", words, ARRAY_SIZE(words));
+	report(n == 3 && !strcmp(words[0], "a") && !strcmp(words[1], "b") &&
+	       !strcmp(words[2], "c de") && words[3] == NULL,
+	       "parse_cmdline splits blanks/tabs and groups quotes into a, b, \"c de\" (got %d)", n);
+	n = parse_cmdline("x y z", probe, 3);
+	report(n == 2 && probe[2] == NULL,
+	       "parse_cmdline stores at most max-1 words then NULL (got %d)", n);
 	report_prefix_pop();
 }

@@ -65,43 +65,6 @@ static void check_boot_state(void)
 
 /* ---- argv, memory ---- */
 
-static void check_args(int argc, char **argv, long *mem_mib)
-{
-	static const char *const want[] = { "arg1", "arg2=x" };
-	const char *rest[8];
-	int i, nrest = 0;
-	char joined[256] = "";
-
-	report_prefix_push("argv");
-	report(argv[argc] == NULL, "argv[argc] is NULL");
-	report(!strcmp(argv[0], "selftest"),
-	       "argv[0] is the test name \"selftest\" (got \"%s\")", argv[0]);
-	for (i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "mem=", 4))
-			*mem_mib = strtol(argv[i] + 4, NULL, 0);
-		else if (nrest < (int)ARRAY_SIZE(rest))
-			rest[nrest++] = argv[i];
-	}
-	if (argc == 1) {
-		report_skip("argv[1..] match the cfg args (no arguments: "
-			    "run with args = mem=128 arg1 arg2=x)");
-	} else {
-		report(nrest == 2 && !strcmp(rest[0], want[0]) && !strcmp(rest[1], want[1]),
-		       "the arguments other than mem= are exactly \"arg1\" \"arg2=x\" (%d of them)",
-		       nrest);
-		for (i = 1; i < argc; i++) {
-			if (i > 1)
-				strcat(joined, " ");
-			if (strlen(joined) + strlen(argv[i]) < sizeof(joined) - 1)
-				strcat(joined, argv[i]);
-		}
-		report(!strcmp(boot_cmdline(), joined),
-		       "boot_cmdline() \"%s\" (the -append text at 0x10480) is argv[1..] joined by blanks \"%s\"",
-		       boot_cmdline(), joined);
-	}
-	report_prefix_pop();
-}
-
 static void check_memory(long mem_mib)
 {
 	uintptr_t img = ALIGN_UP((uintptr_t)__image_end, PAGE_SIZE);
@@ -232,7 +195,7 @@ int main(int argc, char **argv)
 	check_boot_state();
 	selftest_printf();
 	selftest_report();
-	check_args(argc, argv, &mem_mib);
+	selftest_args(argc, argv, NULL, &mem_mib, "mem=128 arg1 arg2=x");
 	check_memory(mem_mib);
 	check_faults();
 	return report_summary();

@@ -61,58 +61,6 @@ static void check_boot_state(void)
 
 /* ---- argv, memory ---- */
 
-static void check_args(int argc, char **argv, long *mem_mib)
-{
-	static const char *const want[] = { "arg1", "arg2=x" };
-	char *rest[8], *words[8], *probe[8];
-	int nrest = 0, i, n;
-	char joined[256] = "";
-
-	report_prefix_push("argv");
-	report(argv[argc] == NULL, "argv[argc] is NULL");
-	report(!strcmp(argv[0], "selftest"),
-	       "argv[0] is the test name \"selftest\" (got \"%s\")", argv[0]);
-
-	for (i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "mem=", 4))
-			*mem_mib = strtol(argv[i] + 4, NULL, 0);
-		else if (!strcmp(argv[i], "int3"))
-			continue;
-		else if (nrest < (int)ARRAY_SIZE(rest))
-			rest[nrest++] = argv[i];
-	}
-	if (!nrest) {
-		report_skip("argv[1..] match the cfg args (no arguments other than mem= and int3: "
-			    "run with args = mem=64 arg1 arg2=x)");
-	} else {
-		report(nrest == 2 && !strcmp(rest[0], want[0]) && !strcmp(rest[1], want[1]),
-		       "the arguments other than mem= and int3 are exactly \"arg1\" \"arg2=x\" "
-		       "(got %d: \"%s\" \"%s\")", nrest, rest[0],
-		       nrest > 1 ? rest[1] : "");
-	}
-
-	/* argv[1..] rejoined with single blanks is the command line */
-	for (i = 1; i < argc; i++) {
-		if (i > 1)
-			strcat(joined, " ");
-		if (strlen(joined) + strlen(argv[i]) < sizeof(joined) - 1)
-			strcat(joined, argv[i]);
-	}
-	report(!strcmp(joined, boot_cmdline()),
-	       "boot_cmdline() \"%s\" is argv[1..] joined by blanks \"%s\"",
-	       boot_cmdline(), joined);
-
-	/* the splitter itself, on a known string */
-	n = parse_cmdline("  a\tb  \"c d\"e  ", words, ARRAY_SIZE(words));
-	report(n == 3 && !strcmp(words[0], "a") && !strcmp(words[1], "b") &&
-	       !strcmp(words[2], "c de") && words[3] == NULL,
-	       "parse_cmdline splits blanks/tabs and groups quotes into a, b, \"c de\" (got %d)", n);
-	n = parse_cmdline("x y z", probe, 3);
-	report(n == 2 && probe[2] == NULL,
-	       "parse_cmdline stores at most max-1 words then NULL (got %d)", n);
-	report_prefix_pop();
-}
-
 static void check_memory(long mem_mib)
 {
 	uint64_t size = mem_size(), want = (uint64_t)mem_mib << 20;
@@ -355,7 +303,8 @@ int main(int argc, char **argv)
 	check_boot_state();
 	selftest_printf();
 	selftest_report();
-	check_args(argc, argv, &mem_mib);
+	selftest_args(argc, argv, (const char *const[]){ "int3", NULL }, &mem_mib,
+		      "mem=64 arg1 arg2=x");
 	check_memory(mem_mib);
 	check_faults(want_int3);
 	return report_summary();
