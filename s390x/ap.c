@@ -64,31 +64,11 @@ static void expect_operation(const char *what, struct fault f,
 	       regs ? "same" : "changed", cc);
 }
 
-static void pqap_absent(uint64_t gr0, bool pstate, const char *what)
+/* run one AP instruction on a copy of *in (in problem state if asked) */
+static void run_absent(int (*fn)(struct ap_regs *, int), const struct ap_regs *in,
+		       bool pstate, const char *what)
 {
-	struct ap_regs in = { .gr0 = gr0, .gr1 = 0x1111222233334444UL,
-			      .gr2 = 0x5555666677778888UL };
-	struct ap_regs r = in;
-	struct fault f;
-	int cc;
-
-	fault_arm();
-	if (pstate)
-		enter_pstate();
-	cc = ap_pqap(&r, PRECC);
-	if (pstate)
-		leave_pstate();
-	f = fault_take();
-	expect_operation(what, f, &in, &r, cc);
-}
-
-static void nqdq_absent(int (*fn)(struct ap_regs *, int), bool pstate,
-			const char *what, void *buf)
-{
-	struct ap_regs in = { .gr0 = AP_NQAP_LAST, .gr1 = 0x1234,
-			      .gr2 = 0x5678, .r4 = 0x1, .r5 = 0x2,
-			      .r6 = (uintptr_t)buf, .r7 = 64 };
-	struct ap_regs r = in;
+	struct ap_regs r = *in;
 	struct fault f;
 	int cc;
 
@@ -99,7 +79,25 @@ static void nqdq_absent(int (*fn)(struct ap_regs *, int), bool pstate,
 	if (pstate)
 		leave_pstate();
 	f = fault_take();
-	expect_operation(what, f, &in, &r, cc);
+	expect_operation(what, f, in, &r, cc);
+}
+
+static void pqap_absent(uint64_t gr0, bool pstate, const char *what)
+{
+	struct ap_regs in = { .gr0 = gr0, .gr1 = 0x1111222233334444UL,
+			      .gr2 = 0x5555666677778888UL };
+
+	run_absent(ap_pqap, &in, pstate, what);
+}
+
+static void nqdq_absent(int (*fn)(struct ap_regs *, int), bool pstate,
+			const char *what, void *buf)
+{
+	struct ap_regs in = { .gr0 = AP_NQAP_LAST, .gr1 = 0x1234,
+			      .gr2 = 0x5678, .r4 = 0x1, .r5 = 0x2,
+			      .r6 = (uintptr_t)buf, .r7 = 64 };
+
+	run_absent(fn, &in, pstate, what);
 }
 
 static void check_absent(void)
