@@ -47,12 +47,7 @@ start32:
 	movl %ebx, %edi			/* in ESI/EDI into long mode */
 	lgdt gdt_desc
 	ljmp $0x18, $1f
-1:	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+1:	LOAD_DATA_SEGS $0x10
 	movl $boot_stack_top, %esp
 	pushl $2
 	popfl
@@ -61,12 +56,7 @@ start32:
 
 	.code64
 start64:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+	LOAD_DATA_SEGS $0x10
 	movl %esi, %r12d		/* multiboot magic */
 	movl %edi, %r13d		/* multiboot info */
 	/* clear .bss (stacks, C globals); nothing there is in use yet */

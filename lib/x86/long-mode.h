@@ -26,4 +26,14 @@
 	movl %eax, %cr0
 .endm
 
+/* DS, ES, SS, FS, GS = sel (clobbers EAX); for 32- and 64-bit code */
+.macro LOAD_DATA_SEGS sel
+	movl \sel, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	movl %eax, %fs
+	movl %eax, %gs
+.endm
+
 #endif

@@ -42,12 +42,7 @@ smp_tramp_end:
 
 	.code64
 ap_start64:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+	LOAD_DATA_SEGS $0x10
 	movq smp_ap_stack(%rip), %rsp
 	xorl %ebp, %ebp
 	call smp_ap_main
