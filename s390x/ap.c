@@ -64,8 +64,10 @@ static void expect_operation(const char *what, struct fault f,
 	       regs ? "same" : "changed", cc);
 }
 
+typedef int (*ap_insn_fn)(struct ap_regs *, int);
+
 /* run one AP instruction on a copy of *in (in problem state if asked) */
-static void run_absent(int (*fn)(struct ap_regs *, int), const struct ap_regs *in,
+static void run_absent(ap_insn_fn fn, const struct ap_regs *in,
 		       bool pstate, const char *what)
 {
 	struct ap_regs r = *in;
@@ -90,7 +92,7 @@ static void pqap_absent(uint64_t gr0, bool pstate, const char *what)
 	run_absent(ap_pqap, &in, pstate, what);
 }
 
-static void nqdq_absent(int (*fn)(struct ap_regs *, int), bool pstate,
+static void nqdq_absent(ap_insn_fn fn, bool pstate,
 			const char *what, void *buf)
 {
 	struct ap_regs in = { .gr0 = AP_NQAP_LAST, .gr1 = 0x1234,
@@ -245,7 +247,7 @@ static bool wait_ir(bool want)
 	return false;
 }
 
-static int nqdq(int (*fn)(struct ap_regs *, int), uint64_t gr0, void *buf,
+static int nqdq(ap_insn_fn fn, uint64_t gr0, void *buf,
 		uint64_t len, struct fault *f, bool pstate)
 {
 	struct ap_regs r = { .gr0 = gr0, .r4 = 0x0102030405060708UL, .r5 = 0,
@@ -328,14 +330,43 @@ static void host_pqap_spec(uint8_t *page)
 	report_prefix_pop();
 }
 
+/*
+ * The specification-exception matrix of one of NQAP/DQAP: odd R1, odd R2,
+ * length 0, length max + 1, and each reserved GR0 bit.
+ */
+static void nqdq_spec_matrix(const char *name, ap_insn_fn even, ap_insn_fn odd_r1,
+			     ap_insn_fn odd_r2, uint64_t gr0, const int *bits,
+			     unsigned int nbits, void *buf, uint64_t max)
+{
+	struct fault f;
+	char what[80];
+	unsigned int i;
+
+	nqdq(odd_r1, gr0, buf, 64, &f, false);
+	snprintf(what, sizeof(what), "%s odd R1", name);
+	expect_code(what, f, PGM_SPECIFICATION);
+	nqdq(odd_r2, gr0, buf, 64, &f, false);
+	snprintf(what, sizeof(what), "%s odd R2", name);
+	expect_code(what, f, PGM_SPECIFICATION);
+	nqdq(even, gr0, buf, 0, &f, false);
+	snprintf(what, sizeof(what), "%s length 0", name);
+	expect_code(what, f, PGM_SPECIFICATION);
+	nqdq(even, gr0, buf, max + 1, &f, false);
+	snprintf(what, sizeof(what), "%s length maximum + 1", name);
+	expect_code(what, f, PGM_SPECIFICATION);
+	for (i = 0; i < nbits; i++) {
+		snprintf(what, sizeof(what), "%s with reserved GR0 bit %d", name, bits[i]);
+		nqdq(even, gr0 | AP_GR0_BIT(bits[i]), buf, 64, &f, false);
+		expect_code(what, f, PGM_SPECIFICATION);
+	}
+}
+
 static void host_nqdq_limits(void *buf)
 {
 	static const int nq_bits[] = { 32, 34, 35, 40 }, dq_bits[] = { 33, 34, 35, 40, 41 };
 	uint64_t q = AP_APQN(q_apid, q_apqi), max = 12288;
 	struct ap_regs r;
 	struct fault f;
-	char what[80];
-	unsigned int i;
 
 	report_prefix_push("nqap-dqap");
 	if (have_apft && have_queue) {
@@ -344,32 +375,10 @@ static void host_nqdq_limits(void *buf)
 			max = AP_TAPQ_ML(r.gr2) * 4096UL;
 	}
 	report_info("maximum message length %lu bytes", (unsigned long)max);
-	nqdq(ap_nqap_odd_r1, q | AP_NQAP_LAST, buf, 64, &f, false);
-	expect_code("NQAP odd R1", f, PGM_SPECIFICATION);
-	nqdq(ap_nqap_odd_r2, q | AP_NQAP_LAST, buf, 64, &f, false);
-	expect_code("NQAP odd R2", f, PGM_SPECIFICATION);
-	nqdq(ap_nqap, q | AP_NQAP_LAST, buf, 0, &f, false);
-	expect_code("NQAP length 0", f, PGM_SPECIFICATION);
-	nqdq(ap_nqap, q | AP_NQAP_LAST, buf, max + 1, &f, false);
-	expect_code("NQAP length maximum + 1", f, PGM_SPECIFICATION);
-	for (i = 0; i < ARRAY_SIZE(nq_bits); i++) {
-		snprintf(what, sizeof(what), "NQAP with reserved GR0 bit %d", nq_bits[i]);
-		nqdq(ap_nqap, q | AP_NQAP_LAST | AP_GR0_BIT(nq_bits[i]), buf, 64, &f, false);
-		expect_code(what, f, PGM_SPECIFICATION);
-	}
-	nqdq(ap_dqap_odd_r1, q | AP_DQAP_FIRST, buf, 64, &f, false);
-	expect_code("DQAP odd R1", f, PGM_SPECIFICATION);
-	nqdq(ap_dqap_odd_r2, q | AP_DQAP_FIRST, buf, 64, &f, false);
-	expect_code("DQAP odd R2", f, PGM_SPECIFICATION);
-	nqdq(ap_dqap, q | AP_DQAP_FIRST, buf, 0, &f, false);
-	expect_code("DQAP length 0", f, PGM_SPECIFICATION);
-	nqdq(ap_dqap, q | AP_DQAP_FIRST, buf, max + 1, &f, false);
-	expect_code("DQAP length maximum + 1", f, PGM_SPECIFICATION);
-	for (i = 0; i < ARRAY_SIZE(dq_bits); i++) {
-		snprintf(what, sizeof(what), "DQAP with reserved GR0 bit %d", dq_bits[i]);
-		nqdq(ap_dqap, q | AP_DQAP_FIRST | AP_GR0_BIT(dq_bits[i]), buf, 64, &f, false);
-		expect_code(what, f, PGM_SPECIFICATION);
-	}
+	nqdq_spec_matrix("NQAP", ap_nqap, ap_nqap_odd_r1, ap_nqap_odd_r2, q | AP_NQAP_LAST,
+			 nq_bits, ARRAY_SIZE(nq_bits), buf, max);
+	nqdq_spec_matrix("DQAP", ap_dqap, ap_dqap_odd_r1, ap_dqap_odd_r2, q | AP_DQAP_FIRST,
+			 dq_bits, ARRAY_SIZE(dq_bits), buf, max);
 	report_prefix_pop();
 }
 
