@@ -456,11 +456,14 @@ vmc_build_cmd() {
 			-chardev stdio,id=con0 -device sclpconsole,chardev=con0)
 		FIRMWARE="none (-kernel ELF)" ;;
 	arm64)
+		# the guest prints EXIT: STATUS=v, then PSCI SYSTEM_OFF ends QEMU
+		# with 0 (docs/results.md); -M virt,<opt> and -cpu <model> in
+		# qemu_params override these (QEMU merges -M, the last -cpu wins)
 		EXIT_KIND=exit-line
 		CMD=("${QEMU_ARM64:-qemu-system-aarch64}" -M virt -accel "$accel")
 		if [ "$accel" = kvm ]; then CMD+=(-cpu host); else CMD+=(-cpu max); fi
-		CMD+=(-nodefaults -display none -serial stdio)
-		FIRMWARE="none (-kernel)" ;;
+		CMD+=(-m 128 -nodefaults -display none -serial stdio -no-reboot)
+		FIRMWARE="none (-kernel arm64 Image)" ;;
 	esac
 	CMD+=(-smp "$smp" -kernel "$art")
 	[ ${#argw[@]} -gt 0 ] && CMD+=(-append "${argw[*]}")
@@ -566,6 +569,27 @@ vmc_status_from_exit() {
 	esac
 }
 
+# vmc_arm64_qemu_skip QEMU-ERROR-LINE -> REPLY: the configurations QEMU
+# refuses on this host before the guest runs, as a SKIP naming what would run
+# them; returns 1 for any other line.  (QEMU 7.2 hw/arm/virt.c: the IPA size
+# from KVM_CAP_ARM_VM_IPA_SIZE, specs/arm64.md §4.1; EL2 and named CPU models
+# exist only under TCG there.)
+vmc_arm64_qemu_skip() {
+	local re='require an IPA range \(([0-9]+) bits\) larger than the one supported by the host \(([0-9]+) bits\)'
+	if [[ $1 =~ $re ]]; then
+		REPLY="needs a ${BASH_REMATCH[1]}-bit IPA space; this KVM host's KVM_CAP_ARM_VM_IPA_SIZE is ${BASH_REMATCH[2]} bits (an arm64 host with a larger PARange, or --accel=tcg)"
+		return 0
+	fi
+	case $1 in
+	*"KVM does not support providing Virtualization extensions"*)
+		REPLY="needs EL2 in the guest (-M virt,virtualization=on): QEMU 7.2 offers it under TCG only (--accel=tcg)" ;;
+	*"KVM is not supported for this guest CPU type"*)
+		REPLY="needs a named CPU model (qemu_params -cpu): KVM runs only -cpu host (--accel=tcg)" ;;
+	*) return 1 ;;
+	esac
+	return 0
+}
+
 # vmc_classify TEST RUNNER ACCEL KIND LOGFILE
 #   uses RUN_RC RUN_TIMEDOUT RUN_FATAL (from vmc_run_watched) and the log.
 # Sets RESULT (PASS FAIL SKIP XFAIL TIMEOUT ERROR), REASON, CHECKS (number or
@@ -608,6 +632,10 @@ vmc_classify() {
 		REASON="guest crashed: $crash"; return
 	fi
 	vmc_status_from_exit "$kind" "$RUN_RC" "$log"; status=$REPLY
+	# (QEMU's own exit status 1: a guest cannot end QEMU that way)
+	if [ -z "$status" ] && [ "$a" = arm64 ] && [ "$RUN_RC" = 1 ] && vmc_arm64_qemu_skip "$qerr"; then
+		RESULT=SKIP REASON=$REPLY; return
+	fi
 	if [ -z "$status" ]; then
 		if [ -n "$qerr" ]; then
 			REASON="QEMU failed (status $RUN_RC): $qerr"

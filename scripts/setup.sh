@@ -14,7 +14,8 @@ PACKAGES=(
 	qemu-system-misc           # qemu-system-s390x
 	qemu-system-arm            # qemu-system-aarch64 (arm64 port)
 	gcc-s390x-linux-gnu        # s390x cross build (+ binutils-s390x-linux-gnu)
-	gcc-aarch64-linux-gnu      # arm64 cross build (+ binutils-aarch64-linux-gnu)
+	gcc-aarch64-linux-gnu      # arm64 cross build
+	binutils-aarch64-linux-gnu # arm64 cross assembler/linker/objcopy
 	ovmf gnu-efi               # x86_64-efi environment
 	clang                      # fuzz targets
 	libclang-rt-14-dev         # libFuzzer/ASan runtime for clang-14 (only a Recommends of clang)

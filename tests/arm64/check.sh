@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# arm64 runner arms (make check): the QEMU command line scripts/common.sh
+# builds for arm64, the exit decoding (EXIT: STATUS=v line + PSCI
+# SYSTEM_OFF, docs/results.md), and the QEMU refusals that are SKIPs naming
+# what would run them (IPA size above the host's, EL2 or a named CPU model
+# under KVM) -- driven by tests/arm64/fake-qemu.sh, so no guest is needed.
+# Contract (scripts/check.sh): one line per check, exit 0 when nothing
+# failed, last line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+TOP=$PWD
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmc-arm64-check.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+# shellcheck source=tests/lib.sh disable=SC1091
+. "$TOP/tests/lib.sh"
+
+mkdir -p "$T/build/arm64/fk" "$T/logs"
+names="a-pass a-fail a-noexit a-ipa a-el2 a-cpu a-fakeipa"
+for n in $names; do
+	: >"$T/build/arm64/fk/$n.flat"
+	printf '[%s]\nfile = fk/%s\narch = arm64\ntimeout = 10\nqemu_params = -M virtualization=on\n\n' "$n" "$n"
+done >"$T/fk.cfg"
+
+FAKE_ARGS=$T/args VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs VMC_ERRATA=$T/none \
+	QEMU_ARM64=$TOP/tests/arm64/fake-qemu.sh \
+	"$TOP/run_tests.sh" --config="$T/fk.cfg" --arch=arm64 --accel=tcg -j 1 a-pass >"$T/out" 2>&1
+args=$(tr '\n' ' ' <"$T/args")
+for want in "-M virt" "-accel tcg" "-cpu max" "-m 128" "-serial stdio" "-no-reboot" \
+	"-kernel $T/build/arm64/fk/a-pass.flat" "-M virtualization=on"; do
+	if [[ " $args" == *" $want "* ]]; then pass "arm64 QEMU command has '$want'"
+	else fail "arm64 QEMU command has '$want'" "$args"; fi
+done
+if [[ $args == *"-semihosting"* ]]; then fail "no -semihosting (host files stay closed)" "$args"
+else pass "no -semihosting (host files stay closed)"; fi
+
+VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs VMC_ERRATA=$T/none \
+	QEMU_ARM64=$TOP/tests/arm64/fake-qemu.sh \
+	"$TOP/run_tests.sh" --config="$T/fk.cfg" --arch=arm64 --accel=tcg -j 2 >"$T/out" 2>&1
+
+# expect NAME RESULT FRAGMENT
+expect() {
+	local line
+	line=$(grep -E "^[A-Z]+ $1 \[" "$T/out" | head -n 1)
+	if [[ $line == "$2 $1 ["* ]] && [[ $line == *"$3"* ]]; then pass "classify $1 -> $2 ($3)"
+	else fail "classify $1 -> $2 ($3)" "got '${line:-no result line}'"; fi
+}
+expect a-pass PASS "(1 check)"
+expect a-fail FAIL "1 failed"
+expect a-noexit ERROR "no 'EXIT: STATUS=' line"
+expect a-ipa SKIP "needs a 42-bit IPA space; this KVM host's KVM_CAP_ARM_VM_IPA_SIZE is 40 bits"
+expect a-el2 SKIP "needs EL2 in the guest"
+expect a-cpu SKIP "KVM runs only -cpu host"
+# a guest printing the refusal itself (QEMU status 0) stays an ERROR
+expect a-fakeipa ERROR "QEMU failed"
+check_done
