@@ -108,6 +108,7 @@ struct dt_info {
 	unsigned int ncpus;			/* /cpus/cpu@* seen (capped) */
 	uint64_t cpu_mpidr[MAX_CPUS];
 	char psci_method[8];			/* "hvc", "smc" or "" */
+	bool psci_0_2, psci_1_0;		/* /psci compatible arm,psci-0.2 / -1.0 */
 	bool has_pmu;				/* a node compatible arm,armv8-pmuv3 */
 	uint32_t pmu_irq[3];			/* its first interrupts specifier */
 	unsigned int pmu_irq_cells;

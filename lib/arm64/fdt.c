@@ -202,6 +202,10 @@ int fdt_parse(const void *blob)
 			} else if (!strcmp(pname, "compatible")) {
 				nd->pmu = strlist_has((const char *)val, len, "arm,armv8-pmuv3");
 				nd->ecam = strlist_has((const char *)val, len, "pci-host-ecam-generic");
+				if (depth == 2 && name_is(nd->name, "psci")) {
+					dt.psci_0_2 = strlist_has((const char *)val, len, "arm,psci-0.2");
+					dt.psci_1_0 = strlist_has((const char *)val, len, "arm,psci-1.0");
+				}
 			} else if (!strcmp(pname, "ranges") && depth == 2 && name_is(nd->name, "pcie")) {
 				pcie_ranges(val, len, &stack[0]);
 			} else if (!strcmp(pname, "method") && depth == 2 && name_is(nd->name, "psci")) {

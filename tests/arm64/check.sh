@@ -52,4 +52,21 @@ expect a-el2 SKIP "needs EL2 in the guest"
 expect a-cpu SKIP "KVM runs only -cpu host"
 # a guest printing the refusal itself (QEMU status 0) stays an ERROR
 expect a-fakeipa ERROR "QEMU failed"
+# the real payload: exit() prints the EXIT line, then PSCI SYSTEM_OFF ends
+# QEMU with status 0 (not the deadline, not a reset loop)
+art=${VMC_BUILDDIR:-build}/arm64/arm/psci.flat
+if [ ! -e "$art" ] || ! command -v "${QEMU_ARM64:-qemu-system-aarch64}" >/dev/null; then
+	skip "PSCI SYSTEM_OFF ends QEMU with status 0 after the EXIT line" "needs $art (make ARCH=arm64) and qemu-system-aarch64 (scripts/setup.sh)"
+else
+	timeout -k 2 "${ARM64_OFF_TIMEOUT:-60}" "${QEMU_ARM64:-qemu-system-aarch64}" -M virt -accel tcg -cpu max \
+		-m 128 -nodefaults -display none -serial stdio -no-reboot -smp 2 -kernel "$art" \
+		</dev/null >"$T/off" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$T/off")
+	if [ "$rc" -eq 0 ] && [ "${last%$'\r'}" = "EXIT: STATUS=0" ]; then
+		pass "PSCI SYSTEM_OFF ends QEMU with status 0 after the EXIT line"
+	else
+		fail "PSCI SYSTEM_OFF ends QEMU with status 0 after the EXIT line" "status $rc, last line '$last'"
+	fi
+fi
 check_done
