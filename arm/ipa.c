@@ -1,0 +1,134 @@
+/*
+ * ipa: RAM and MMIO at the top of the configured guest-physical (IPA)
+ * space work (specs/arm64.md §4.1, §6 items 7 and 9).  Why: kvm-4.20 made
+ * the stage-2 IPA size configurable (32 .. the host's limit, KVM_CREATE_VM
+ * type bits 7:0); QEMU places RAM, the device-memory (maxmem) area and the
+ * high PCIe windows and asks KVM for 64 - clz(highest address) bits.  A VMM
+ * or stage-2 that truncates addresses shows up as RAM that does not keep
+ * its contents near the top, or an MMIO window that does not answer.  The
+ * IPA size does not change PARange (api.rst), so the guest touches memory
+ * instead of reading ID registers.  Rules, under the cfg's -m / maxmem /
+ * highmem settings:
+ *  - the last RAM page /memory reports, and the first page above 4 GiB when
+ *    RAM covers it, keep distinct patterns (no aliasing with the first RAM
+ *    page);
+ *  - the PCIe ECAM window the DT gives answers a config read of 00:00.0
+ *    with a vendor ID (not 0xffff / 0);
+ *  - args highmem=off: every DT region lies below 4 GiB (32-bit IPA);
+ *    args maxmem=<GiB>: the ECAM window starts above the RAM base + maxmem
+ *    (room for hotplugged memory, which needs the larger IPA);
+ * The IPA bits the layout needs are printed.  On an arm64 KVM host a
+ * setting above KVM_CAP_ARM_VM_IPA_SIZE is refused by QEMU and the run
+ * SKIPs naming both numbers (scripts/common.sh vmc_arm64_qemu_skip).
+ */
+#include "vmc.h"
+#include "arm64.h"
+
+#define SZ_4G (1UL << 32)
+
+static unsigned int bits_for(uint64_t top)
+{
+	unsigned int b = 0;
+
+	while (b < 64 && (top >> b))
+		b++;
+	return b < 32 ? 32 : b;
+}
+
+static long arg_val(int argc, char **argv, const char *key)
+{
+	size_t l = strlen(key);
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], key, l) && argv[i][l] == '=')
+			return strtol(argv[i] + l + 1, NULL, 0);
+	return -1;
+}
+
+static bool pattern_ok(uint64_t pa, uint64_t pat)
+{
+	volatile uint64_t *p = (volatile uint64_t *)pa;
+
+	p[0] = pat;
+	p[511] = ~pat;
+	dsb(sy);
+	return p[0] == pat && p[511] == ~pat;
+}
+
+static void check_ram(void)
+{
+	uint64_t top = 0, base = 0, last;
+	volatile uint64_t *first;
+	unsigned int i;
+
+	report_prefix_push("ram");
+	for (i = 0; i < dt.nmem; i++)
+		if (dt.mem_base[i] + dt.mem_size[i] > top) {
+			top = dt.mem_base[i] + dt.mem_size[i];
+			base = dt.mem_base[i];
+		}
+	if (!top)
+		report_abort("no /memory in the device tree");
+	last = top - PAGE_SIZE;
+	first = alloc_page();
+	if (first)
+		*first = 0x1111111111111111UL;
+	report(pattern_ok(last, 0xa5a5a5a5deadbeefUL) && (!first || *first == 0x1111111111111111UL),
+	       "the last RAM page %#lx (RAM %#lx..%#lx) keeps its pattern and does not alias "
+	       "another RAM page", last, base, top);
+	if (base < SZ_4G && top > SZ_4G + PAGE_SIZE)
+		report(pattern_ok(SZ_4G, 0x5a5a5a5a01234567UL) &&
+		       (!first || *first == 0x1111111111111111UL),
+		       "the first page above 4 GiB keeps its pattern (no 32-bit truncation)");
+	else
+		report_skip("RAM above 4 GiB (RAM ends at %#lx: run with -m 4G or more, "
+			    "cfg arm64-ipa-4g)", top);
+	if (first)
+		free_page((void *)first);
+	report_prefix_pop();
+}
+
+static void check_mmio(int argc, char **argv)
+{
+	volatile uint32_t *cfg;
+	uint32_t id;
+	long maxmem = arg_val(argc, argv, "maxmem");
+	bool highmem_off = false;
+	int i;
+
+	report_prefix_push("mmio");
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "highmem=off"))
+			highmem_off = 1;
+	report_info("DT: highest region end %#lx -> %u IPA bits; PCIe ECAM %#lx (+%#lx)",
+		    dt.max_reg_end, bits_for(dt.max_reg_end - 1), dt.pcie_ecam_base,
+		    dt.pcie_ecam_size);
+	if (!dt.pcie_ecam_size) {
+		report_skip("PCIe ECAM config read (no pci-host-ecam-generic node in the DT: "
+			    "needs QEMU -M virt's PCIe host)");
+	} else if (mmu_map(dt.pcie_ecam_base, PAGE_SIZE, MAP_DEVICE)) {
+		report(false, "the ECAM window %#lx can be mapped", dt.pcie_ecam_base);
+	} else {
+		cfg = (volatile uint32_t *)dt.pcie_ecam_base;
+		id = cfg[0];
+		report((id & 0xffff) != 0xffff && (id & 0xffff) != 0,
+		       "a config read of 00:00.0 at ECAM %#lx returns a vendor ID "
+		       "(vendor %#x device %#x)", dt.pcie_ecam_base, id & 0xffff, id >> 16);
+	}
+	if (highmem_off)
+		report(dt.max_reg_end <= SZ_4G,
+		       "highmem=off: every DT region ends at or below 4 GiB (%#lx)", dt.max_reg_end);
+	if (maxmem > 0)
+		report(dt.pcie_ecam_base >= dt.mem_base[0] + ((uint64_t)maxmem << 30),
+		       "maxmem=%ld GiB: the ECAM window %#lx lies above RAM base + maxmem %#lx",
+		       maxmem, dt.pcie_ecam_base, dt.mem_base[0] + ((uint64_t)maxmem << 30));
+	report_prefix_pop();
+}
+
+int main(int argc, char **argv)
+{
+	check_ram();
+	check_mmio(argc, argv);
+	return report_summary();
+}
