@@ -16,6 +16,8 @@ PACKAGES=(
 	gcc-s390x-linux-gnu        # s390x cross build (+ binutils-s390x-linux-gnu)
 	gcc-aarch64-linux-gnu      # arm64 cross build
 	binutils-aarch64-linux-gnu # arm64 cross assembler/linker/objcopy
+	libc6-dev-arm64-cross linux-libc-dev-arm64-cross  # arm64 host-side injector (arm/host)
+	qemu-user                  # qemu-aarch64: tests/arm64 runs the cross-built injector
 	ovmf gnu-efi               # x86_64-efi environment
 	clang                      # fuzz targets
 	libclang-rt-14-dev         # libFuzzer/ASan runtime for clang-14 (only a Recommends of clang)

@@ -3,7 +3,9 @@
 # builds for arm64, the exit decoding (EXIT: STATUS=v line + PSCI
 # SYSTEM_OFF, docs/results.md), and the QEMU refusals that are SKIPs naming
 # what would run them (IPA size above the host's, EL2 or a named CPU model
-# under KVM) -- driven by tests/arm64/fake-qemu.sh, so no guest is needed.
+# under KVM) -- driven by tests/arm64/fake-qemu.sh, so no guest is needed;
+# then, with the real payloads: PSCI SYSTEM_OFF ends QEMU, and the device
+# tree of the arm64 host-side injector is read right by lib/arm64.
 # Contract (scripts/check.sh): one line per check, exit 0 when nothing
 # failed, last line "N passed, N failed, N skipped".
 set -u
@@ -68,5 +70,28 @@ else
 	else
 		fail "PSCI SYSTEM_OFF ends QEMU with status 0 after the EXIT line" "status $rc, last line '$last'"
 	fi
+fi
+# the host-side injector's device tree (arm/host/vmc-arm64-inject.c
+# --dump-dtb, run under qemu-aarch64 when this is not an arm64 host) is read
+# by the guest library: one CPU, the PSCI conduit, the command line
+inj=build/host/vmc-arm64-inject
+sel=${VMC_BUILDDIR:-build}/arm64/arm/selftest.flat
+run_inj=()
+[ "$(uname -m)" = aarch64 ] || run_inj=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+if [ ! -x "$inj" ] || [ ! -e "$sel" ] || { [ ${#run_inj[@]} -gt 0 ] && ! command -v qemu-aarch64 >/dev/null; }; then
+	skip "the injector's device tree boots the selftest" "needs $inj and $sel (make check builds them) and qemu-aarch64 (package qemu-user) off arm64"
+elif ! "${run_inj[@]}" "$inj" --dump-dtb "$T/inj.dtb" "$sel" arg1 arg2=x; then
+	fail "the injector's device tree boots the selftest" "--dump-dtb failed"
+else
+	timeout -k 2 60 "${QEMU_ARM64:-qemu-system-aarch64}" -M virt -accel tcg -cpu max -m 128 \
+		-nodefaults -display none -serial stdio -no-reboot -dtb "$T/inj.dtb" -kernel "$sel" \
+		</dev/null >"$T/inj.out" 2>&1
+	for want in 'PASS: dt: the first /cpus node is this CPU (reg 0, MPIDR 0, 1 nodes)' \
+		'PASS: dt: /psci method is hvc or smc ("hvc")' \
+		'PASS: argv: the arguments other than options are exactly "arg1" "arg2=x"' \
+		'EXIT: STATUS=0'; do
+		if grep -qF "$want" "$T/inj.out"; then pass "injector DT: selftest says '$want'"
+		else fail "injector DT: selftest says '$want'" "$(grep -E '^(FAIL|ABORT|UNEXP)' "$T/inj.out" | head -n 3)"; fi
+	done
 fi
 check_done
