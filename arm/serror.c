@@ -34,6 +34,7 @@
 #define KVM_DOORBELL	0x0b000000UL	/* host-side protocol (tests/arm64/kvm-inject.c) */
 #define DOOR_SERROR	1		/* inject an SError, ESR ISS 0x1234 if it can */
 #define DOOR_EXT_DABT	0x0b000008UL	/* a load here: the host sets ext_dabt_pending */
+#define DOOR_CAPS	3		/* door[3]: bit 0 SERROR_ESR, bit 1 EXT_DABT */
 
 static volatile unsigned int taken;
 static volatile uint64_t taken_esr, taken_elr;
@@ -171,6 +172,7 @@ static void check_kvm_inject(int argc, char **argv)
 	delay();
 	mask_a();
 	/* the host answers the doorbell read-back with whether it set an ESR */
+	report_info("host: ESR set %u, capabilities %#x", door[1], door[DOOR_CAPS]);
 	if (door[1] == 1)
 		check_esr("host-injected SError with serror_esr 0x1234", 0x1234);
 	else
@@ -178,6 +180,12 @@ static void check_kvm_inject(int argc, char **argv)
 		       "host-injected SError (no KVM_CAP_ARM_INJECT_SERROR_ESR: IMPDEF ISS): "
 		       "taken once with EC 0x2f (taken %u, ESR %#lx)", taken, taken_esr);
 
+	if (!(door[DOOR_CAPS] & 2)) {
+		report_skip("external abort injection (the host lacks KVM_CAP_ARM_INJECT_EXT_DABT: "
+			    "needs Linux 5.8+ on the arm64 host)");
+		report_prefix_pop();
+		return;
+	}
 	fault_arm();
 	asm volatile(FAULT_INSN("ldr %w0, [%1]") : "=r"(val) : "r"(DOOR_EXT_DABT));
 	f = fault_take();

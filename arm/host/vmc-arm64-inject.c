@@ -14,7 +14,8 @@
  * serror_pending (+ serror_has_esr / serror_esr 0x1234 when
  * KVM_CAP_ARM_INJECT_SERROR_ESR), a read at 0x0b000004 says whether an ESR
  * was set, a read at 0x0b000008 is answered with ext_dabt_pending
- * (KVM_CAP_ARM_INJECT_EXT_DABT).  PSCI SYSTEM_OFF (KVM_EXIT_SYSTEM_EVENT)
+ * (KVM_CAP_ARM_INJECT_EXT_DABT), a read at 0x0b00000c gives which of the two
+ * capabilities the host has (bit 0 SERROR_ESR, bit 1 EXT_DABT).  PSCI SYSTEM_OFF (KVM_EXIT_SYSTEM_EVENT)
  * ends the run with status 0; the guest's last "EXIT: STATUS=v" line carries
  * the result (docs/results.md).  -t: deadline (default 30 s, CLOCK_MONOTONIC
  * via a timer signal), then exit 124.
@@ -58,6 +59,7 @@
 #define DOOR		0x0b000000UL
 #define DOOR_ESR	0x0b000004UL
 #define DOOR_DABT	0x0b000008UL
+#define DOOR_CAPS	0x0b00000cUL	/* bit 0 INJECT_SERROR_ESR, bit 1 INJECT_EXT_DABT */
 #define CONSOLE_CAP	(1UL << 20)
 
 #define CHECK(expr) do { if (!(expr)) { fprintf(stderr, "ERROR: %s at %s:%d (errno %d %s)\n", \
@@ -364,10 +366,15 @@ int main(int argc, char **argv)
 			if (run->mmio.is_write && a == UART_DR) {
 				if (console++ < CONSOLE_CAP)
 					putchar(run->mmio.data[0]);
-			} else if (!run->mmio.is_write && (a == UART_FR || a == DOOR_ESR)) {
+			} else if (!run->mmio.is_write &&
+				   (a == UART_FR || a == DOOR_ESR || a == DOOR_CAPS)) {
 				memset(run->mmio.data, 0, sizeof(run->mmio.data));
 				if (a == DOOR_ESR)
 					run->mmio.data[0] = esr_set;
+				if (a == DOOR_CAPS)
+					run->mmio.data[0] =
+						(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_SERROR_ESR) > 0) |
+						(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_EXT_DABT) > 0) << 1;
 			} else if (run->mmio.is_write && a == DOOR && run->mmio.data[0] == 1) {
 				CHECK(ioctl(vcpu, KVM_GET_VCPU_EVENTS, &ev) == 0);
 				ev.exception.serror_pending = 1;
