@@ -14,6 +14,10 @@
  *    page);
  *  - the PCIe ECAM window the DT gives answers a config read of 00:00.0
  *    with a vendor ID (not 0xffff / 0);
+ *  - when the PCIe MMIO window is the highest region (highmem=on), a load
+ *    from its last 8 bytes reaches the PCIe bus and reads all-ones (no
+ *    device decodes it: master abort, PCIe base spec 2.3.2) instead of an
+ *    address-size / translation fault or another region's data;
  *  - args highmem=off: every DT region lies below 4 GiB (32-bit IPA);
  *    args maxmem=<GiB>: the ECAM window starts above the RAM base + maxmem
  *    (room for hotplugged memory, which needs the larger IPA);
@@ -123,6 +127,25 @@ static void check_mmio(int argc, char **argv)
 		report(dt.pcie_ecam_base >= dt.mem_base[0] + ((uint64_t)maxmem << 30),
 		       "maxmem=%ld GiB: the ECAM window %#lx lies above RAM base + maxmem %#lx",
 		       maxmem, dt.pcie_ecam_base, dt.mem_base[0] + ((uint64_t)maxmem << 30));
+	/* the highest address of the layout: the top of the high PCIe window */
+	if (dt.pcie_top && dt.pcie_top == dt.max_reg_end) {
+		uint64_t a = dt.pcie_top - 8, v = 0;
+		struct fault f;
+
+		mmu_map(a & ~((1UL << 21) - 1), 1UL << 21, MAP_DEVICE);
+		fault_arm();
+		asm volatile(FAULT_INSN("ldr %0, [%1]") : "+r"(v) : "r"(a));
+		f = fault_take();
+		report(!f.raised && v == ~0UL,
+		       "a load from the top of the PCIe window %#lx (the top of the %u-bit layout) "
+		       "reaches the PCIe bus: all-ones, no device there (raised %d, EC %#x, ISS %#lx, "
+		       "value %#lx)", a, bits_for(dt.max_reg_end - 1), f.raised, f.vector,
+		       (unsigned long)f.error_code, v);
+	} else {
+		report_skip("load from the top of the PCIe window (it is not the highest region "
+			    "here: top %#lx, PCIe %#lx; highmem=on layouts have it)",
+			    dt.max_reg_end, dt.pcie_top);
+	}
 	report_prefix_pop();
 }
 

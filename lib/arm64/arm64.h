@@ -114,6 +114,7 @@ struct dt_info {
 	unsigned int pmu_irq_cells;
 	uint64_t max_reg_end;			/* highest end of any reg / ranges parent address */
 	uint64_t pcie_ecam_base, pcie_ecam_size;	/* pci-host-ecam-generic reg */
+	uint64_t pcie_top;			/* highest end of the PCIe ranges */
 	const char *bootargs;			/* /chosen bootargs, or "" */
 };
 extern struct dt_info dt;

@@ -122,8 +122,13 @@ static void pcie_ranges(const uint8_t *p, uint32_t len, const struct node *paren
 
 	if (ac < 1 || ac > 2)
 		return;
-	for (off = 0; off + stride <= len; off += stride)
-		max_end(cells(p + off + 12, ac), cells(p + off + 12 + 4 * ac, sc));
+	for (off = 0; off + stride <= len; off += stride) {
+		uint64_t base = cells(p + off + 12, ac), size = cells(p + off + 12 + 4 * ac, sc);
+
+		max_end(base, size);
+		if (size && base + size > dt.pcie_top)
+			dt.pcie_top = base + size;
+	}
 }
 
 int fdt_parse(const void *blob)
