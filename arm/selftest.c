@@ -3,7 +3,8 @@
  * arm64 tests can be believed.  Rules checked, and why:
  *  - boot: we run at EL1h (CurrentEL 1, SPSel 1) with the MMU on (SCTLR_EL1.M,
  *    TTBR0 = the library's tables), VBAR_EL1 = the library's vectors and
- *    CPACR_EL1.FPEN = 0b11 with an FP instruction that does not trap,
+ *    CPACR_EL1.FPEN = 0b11 with an FP instruction that does not trap; when
+ *    booted at EL2, HVC #0 traps to the library's EL2 stub (el2_call),
  *    because lib/arm64/cstart.S promises that state and the other tests
  *    assume it (specs/arm64.md §1: EL1, or EL2 with virtualization=on, which
  *    the start code leaves for EL1);
@@ -53,6 +54,13 @@ static void check_boot_state(void)
 	report(vbar == (uintptr_t)vectors, "VBAR_EL1 is the library's vectors %p (%#lx)",
 	       vectors, vbar);
 	report(((cpacr >> 20) & 3) == 3, "CPACR_EL1.FPEN is 0b11 (CPACR %#lx)", cpacr);
+	if (boot_el == 2) {
+		uint64_t el = el2_call(EL2_READ_CURRENTEL, 0);
+
+		report(((el >> 2) & 3) == 2 && current_el() == 1,
+		       "HVC #0 from EL1 traps to the EL2 stub, which runs at EL2 and returns "
+		       "to EL1 (CurrentEL there %lu, here %u)", (el >> 2) & 3, current_el());
+	}
 	/* d0 is never used by C code here (-mgeneral-regs-only) */
 	fault_arm();
 	asm volatile(FAULT_INSN("fmov d0, %0") : : "r"(in));
