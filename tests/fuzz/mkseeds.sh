@@ -27,6 +27,13 @@ for off in 4 5 16 18 28 42 44; do
 	} >"$out/elf/flip-$off"
 done
 
+# e_phnum = PN_XNUM (0xffff): the count moves to section header 0's sh_info
+{
+	head -c 44 "$payload"
+	printf '\xff\xff'
+	tail -c +47 "$payload"
+} >"$out/elf/xnum"
+
 # byte N... -> the bytes N & 255 on stdout
 byte() {
 	local n

@@ -2,7 +2,8 @@
 # Harness robustness tests (make check), for both build/host/vmc-harness and
 # the ASan/UBSan build build/host/vmc-harness-asan:
 #  - a malformed-ELF corpus made at test time by mkbadelf (truncated, wrong
-#    class/machine, segments outside RAM or overlapping, huge memsz, entry
+#    class/machine, PN_XNUM program header counts, segments outside RAM, in
+#    the legacy hole [640 KiB, 1 MiB) or overlapping, huge memsz, entry
 #    outside the segments, empty file, ...): each must end with exit 2 and
 #    a message naming the problem, never a crash; two valid files from the
 #    same generator must boot (exit 1), so the bad ones fail for their reason;
