@@ -24,6 +24,7 @@ static const struct chan_family *const families[] = {
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned noanswer_warnings;	/* rate limit for hostile guests */
+static uint64_t nr_requests;		/* requests served (chan_lock) */
 
 static const struct chan_op *find_op(uint32_t op)
 {
@@ -73,20 +74,49 @@ bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 	return false;
 }
 
-void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
+static void chan_unlock(void *arg)
+{
+	(void)arg;
+	pthread_mutex_unlock(&chan_lock);
+}
+
+/*
+ * tests/harness only: VMC_HARNESS_FAIL_AT=chan:N makes the N-th channel
+ * request (counting from 1) fail a TEST_ASSERT on its vCPU thread with the
+ * channel lock held, to check that such an assertion ends the run through
+ * the normal path (util.h).  Read once; anything else in it is ignored.
+ */
+static uint64_t fail_at_request(void)
+{
+	static int parsed;
+	static uint64_t at;
+	const char *e;
+
+	if (!parsed) {
+		parsed = 1;
+		e = getenv("VMC_HARNESS_FAIL_AT");
+		if (e && !strncmp(e, "chan:", 5))
+			at = strtoull(e + 5, NULL, 10);
+	}
+	return at;
+}
+
+static void serve(struct vcpu *v, uint64_t gpa, uint64_t seq)
 {
 	struct chan_ctx ctx = { .vm = v->vm, .vcpu = v, .gpa = gpa, .seq = seq };
 	struct vmc_req_hdr hdr;
 	const struct chan_op *op;
 	int32_t ret;
 
-	pthread_mutex_lock(&chan_lock);
+	nr_requests++;
+	TEST_ASSERT(nr_requests != fail_at_request(),
+		    "channel request %llu: failure injected by VMC_HARNESS_FAIL_AT",
+		    (unsigned long long)nr_requests);
 	if (gpa_read(v->vm, gpa, &hdr, sizeof(hdr)) < 0) {
 		/* nowhere to put an answer: ret stays VMC_RET_NOANSWER */
 		if (noanswer_warnings++ < 10)
 			warnx_h("channel: vcpu%d: request block header at GPA 0x%llx is "
 				"outside guest RAM; no answer", v->id, (unsigned long long)gpa);
-		pthread_mutex_unlock(&chan_lock);
 		return;
 	}
 	ret = dispatch(&ctx, &hdr, &op);
@@ -94,5 +124,13 @@ void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 	if (verbose || (ret < 0 && !op && noanswer_warnings++ < 10))
 		warnx_h("channel: vcpu%d: op 0x%x (%s) argsz %u -> %d", v->id, hdr.op,
 			op ? op->name : "unknown", hdr.argsz, ret);
-	pthread_mutex_unlock(&chan_lock);
+}
+
+void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
+{
+	pthread_mutex_lock(&chan_lock);
+	/* a TEST_ASSERT in a handler ends this thread: release the lock then */
+	pthread_cleanup_push(chan_unlock, NULL);
+	serve(v, gpa, seq);
+	pthread_cleanup_pop(1);
 }

@@ -58,10 +58,16 @@ void run_finish(int code, const char *fmt, ...)
 	culprit = current_vcpu_id();
 	__atomic_store_n(&run_is_done, 1, __ATOMIC_SEQ_CST);
 	console_flush();
+	/*
+	 * The reason line (docs/results.md): "ERROR: <why>" / "TIMEOUT: <why>",
+	 * one line on stderr.  A line break goes first: the guest's last console
+	 * output may lack one, and the runner reads stdout and stderr merged, so
+	 * without it the reason would be glued onto the guest's partial line.
+	 */
 	if (code == HX_ERROR)
-		fprintf(stderr, "ERROR: %s\n", msg);
+		fprintf(stderr, "\nERROR: %s\n", msg);
 	else if (code == HX_TIMEOUT)
-		fprintf(stderr, "TIMEOUT: %s\n", msg);
+		fprintf(stderr, "\nTIMEOUT: %s\n", msg);
 	else if (verbose)
 		warnx_h("%s (exit status %d)", msg, code);
 	for (int i = 0; i < the_vm.nr_vcpus; i++)

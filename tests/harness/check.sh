@@ -216,6 +216,61 @@ else
 	skip "hostile_vmcall" "only a hang fixture on kvm_pvm (spec E.3); this host has no /sys/module/kvm_pvm"
 fi
 
+# the guest's last console output has no newline when the run ends badly:
+# in stdout and stderr merged (what the runner reads) the reason line must
+# start a line and be complete (docs/results.md)
+for h in "${builds[@]}"; do
+	for c in "triple 4 ERROR: unhandled exit SHUTDOWN on vcpu0 at RIP 0x*: SHUTDOWN (triple fault)" \
+		"port 4 ERROR: unhandled exit IO on vcpu0: OUT port 0x80 size 1 count 1, no device at that port" \
+		"tight 124 TIMEOUT: vcpu0 made no progress for *s (no exits, RIP stuck at 0x*)" \
+		"busy 124 TIMEOUT: deadline of 2 s passed (-t)"; do
+		read -r how want line <<<"$c"
+		if [ $kvm_ok = no ]; then
+			skip "$h: partial line then $how" "$kvm_why"
+			continue
+		fi
+		timeout -s KILL 20 "$B/$h" -t 2 --stall 1 "$G/hostile_nonl.flat" "$how" >"$T/out" 2>&1
+		RC=$?
+		cp "$T/out" "$T/err"
+		sane "$h: partial line then $how" || continue
+		got=$(grep -a -m1 -E '^(ERROR|TIMEOUT): ' "$T/out")
+		# shellcheck disable=SC2053 # $line is a glob on purpose
+		if [ "$RC" -eq "$want" ] && [[ $got == $line ]]; then
+			pass "$h: partial console line then $how: exit $want, reason on its own line"
+		else
+			fail "$h: partial console line then $how" "exit $RC (want $want), reason line '$got', output: $(tail -c 300 "$T/out" | tr '\n' '|')"
+		fi
+	done
+done
+
+# a TEST_ASSERT on a vCPU thread (injected at the 3rd channel request, with
+# the channel lock held; VMC_HARNESS_FAIL_AT, harness/channel.c) ends the
+# run through the normal path: exit 4, one reason line with expression,
+# file:line and errno, the vCPU's register dump, and the exit log written
+# up to the request that failed (its channel OUT is the last line)
+for h in "${builds[@]}"; do
+	if [ $kvm_ok = no ]; then
+		skip "$h: TEST_ASSERT on a vCPU thread" "$kvm_why"
+		continue
+	fi
+	rm -f "$T/exits"
+	VMC_HARNESS_FAIL_AT=chan:3 run 20 "$B/$h" -t 10 --exit-log "$T/exits" "$G/hostile_badreq.flat"
+	sane "$h: TEST_ASSERT on a vCPU thread" || continue
+	reason=$(grep -m1 '^ERROR: ' "$T/err")
+	last=$(tail -n 1 "$T/exits" 2>/dev/null)
+	if [ "$RC" -ne 4 ]; then
+		fail "$h: TEST_ASSERT on a vCPU thread" "exit $RC, want 4: $(head -c 300 "$T/err")"
+	elif [[ $reason != "ERROR: harness assertion failed: nr_requests != fail_at_request() at harness/channel.c:"[0-9]*": errno "[0-9]*" ("*"): channel request 3: failure injected"* ]]; then
+		fail "$h: TEST_ASSERT reason line" "'$reason'"
+	elif ! grep -q '^vcpu0 registers' "$T/err"; then
+		fail "$h: TEST_ASSERT on a vCPU thread dumps its registers" "$(head -c 300 "$T/err")"
+	elif [[ $last != *" 0 IO 0xf8 4 0x1 "* ]] || [ "$(grep -c ' IO 0xf8 4 0x1 ' "$T/exits")" -ne 3 ]; then
+		fail "$h: TEST_ASSERT on a vCPU thread writes the exit log" "last line '$last', $(grep -c ' IO 0xf8 4 0x1 ' "$T/exits" 2>/dev/null) channel OUTs (want 3)"
+	else
+		pass "$h: TEST_ASSERT on a vCPU thread: exit 4, reason line, register dump, exit log up to the failing request"
+	fi
+done
+
 # console flood: cap 64 KiB, flood 256 KiB
 cap=65536
 for h in "${builds[@]}"; do
