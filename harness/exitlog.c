@@ -188,11 +188,6 @@ uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec)
 	return seq;
 }
 
-uint64_t exitlog_next_seq(void)
-{
-	return next_seq;
-}
-
 /* caller holds log_lock */
 uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
 		      uint32_t reason, uint32_t index, void *out,

@@ -144,7 +144,6 @@ extern struct vm the_vm;
 /* end the run once: code is the process exit code; first caller wins */
 void run_finish(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool run_done(void);
-int run_verdict(void);
 /* a vCPU thread is leaving (dumps its registers on ERROR/TIMEOUT) */
 void run_vcpu_stopped(struct vcpu *v);
 
@@ -158,8 +157,6 @@ void console_flush(void);
 void exitlog_init(const char *path);
 /* record one exit, return its seq; also feeds the vCPU's expectations */
 uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec);
-/* next sequence number (= seq the next exit will get) */
-uint64_t exitlog_next_seq(void);
 /*
  * With the log lock held: copy entries with seq in [from, end) that match
  * (vCPU unless VMC_READ_F_ALL_VCPUS, reason, index per flags) into out[max];

@@ -36,11 +36,6 @@ bool run_done(void)
 	return __atomic_load_n(&run_is_done, __ATOMIC_SEQ_CST);
 }
 
-int run_verdict(void)
-{
-	return verdict;
-}
-
 void run_finish(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -277,13 +272,13 @@ int main(int argc, char **argv)
 			for (int i = 0; i < the_vm.nr_vcpus; i++)
 				vcpu_kick(&the_vm.vcpus[i]);
 	}
-	int all_stopped = stopped == the_vm.nr_vcpus;
+	int still_running = the_vm.nr_vcpus - stopped;
 	pthread_mutex_unlock(&run_lock);
 	console_flush();
 	exitlog_close();
-	if (!all_stopped) {
+	if (still_running) {
 		fprintf(stderr, "vmc-harness: %d vCPU thread(s) did not leave KVM_RUN within 5 s\n",
-			the_vm.nr_vcpus - stopped);
+			still_running);
 		fflush(stderr);
 		_exit(verdict);
 	}
