@@ -134,6 +134,7 @@ struct options {
 	double timeout_s;
 	double stall_s;
 	const char *exit_log;
+	uint64_t exit_log_cap;
 	uint64_t console_cap;
 	bool irqchip;
 	const char *payload;
@@ -154,7 +155,9 @@ bool devices_pio(struct vcpu *v);
 void console_flush(void);
 
 /* ---- exitlog.c ---- */
-void exitlog_init(const char *path);
+/* --exit-log FILE (NULL: none), keeping the first and last cap (1..65536) exits */
+#define EXITLOG_CAP_MAX 65536u
+void exitlog_init(const char *path, uint64_t cap);
 /* record one exit, return its seq; also feeds the vCPU's expectations */
 uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec);
 /*

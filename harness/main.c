@@ -21,6 +21,7 @@ struct options opts = {
 	.timeout_s = 90,
 	.stall_s = 10,
 	.console_cap = 4ull << 20,
+	.exit_log_cap = EXITLOG_CAP_MAX,
 };
 struct vm the_vm;
 
@@ -91,7 +92,9 @@ static void usage(FILE *f)
 "  -smp N            vCPUs (default 1; N > 1 uses the in-kernel irqchip)\n"
 "  -t SECONDS        whole-run deadline (default 90)\n"
 "  --stall SECONDS   TIMEOUT when a vCPU makes no progress this long (default 10, 0 = off)\n"
-"  --exit-log FILE   write every VM exit to FILE, one line each\n"
+"  --exit-log FILE   write the VM exits to FILE, one line each\n"
+"  --exit-log-cap N  FILE keeps the first N and the last N exits and says how many\n"
+"                    were dropped between them (1..65536, default 65536)\n"
 "  --console-cap N   console bytes (and as many of guest LOG text) before output\n"
 "                    is dropped (default 4194304)\n"
 "  --irqchip         create the in-kernel irqchip even with one vCPU\n"
@@ -179,6 +182,9 @@ static int parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--exit-log")) {
 			NEED_VAL();
 			opts.exit_log = val;
+		} else if (!strcmp(a, "--exit-log-cap")) {
+			NEED_VAL();
+			opts.exit_log_cap = parse_u64(a, val, 1, EXITLOG_CAP_MAX);
 		} else if (!strcmp(a, "--console-cap")) {
 			NEED_VAL();
 			opts.console_cap = parse_u64(a, val, 0, 1ull << 40);
@@ -217,7 +223,7 @@ int main(int argc, char **argv)
 	opts.payload = argv[pi];
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	load_validate(opts.payload, opts.mem_mib << 20);
-	exitlog_init(opts.exit_log);
+	exitlog_init(opts.exit_log, opts.exit_log_cap);
 	devices_init(opts.console_cap);
 	vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
 	load_payload(&the_vm, cmdline, &bi);

@@ -16,7 +16,10 @@
 #    loop (TIMEOUT by the progress watchdog and by the deadline), VMCALL on
 #    kvm_pvm (TIMEOUT although KVM_RUN never returns by itself);
 #  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
-#    under its own number); an --exit-log longer than the exit ring;
+#    under its own number); an --exit-log longer than the exit ring, and
+#    one capped at the first and last --exit-log-cap exits (console flood);
+#  - the reason line after a partial console line (hostile_nonl); a
+#    TEST_ASSERT on a vCPU thread ending the run through the normal path;
 #  - option and usage errors (exit 2), --host-info keys, x86/channel.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
 # from the harness's own TIMEOUT 124) and must not print a sanitizer report.
@@ -364,6 +367,41 @@ else
 		fi
 	else
 		fail "exit log over the ring size" "bench_exits exit $RC"
+	fi
+fi
+
+# the exit log is capped like the console: a 256 KiB console flood (one exit
+# per byte, > 262144 exits) leaves by default at most the first and last
+# 65536 exits plus one note; with --exit-log-cap 1000 exactly seq 0..999,
+# "# D exits dropped" with D = total - 2000, then the last 1000 in order,
+# ending with the OUT to the exit port
+if [ $kvm_ok = no ]; then
+	skip "exit log capped" "$kvm_why"
+else
+	run 60 "$B/vmc-harness" -t 50 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
+	if sane "exit log capped (default)"; then
+		lines=$(grep -vc '^#' "$T/exits")
+		notes=$(grep -c '^# [0-9]* exits dropped here' "$T/exits")
+		if [ "$RC" -eq 1 ] && [ "$lines" -eq 131072 ] && [ "$notes" -eq 1 ]; then
+			pass "exit log of a console flood capped at 2 x 65536 exits with one note"
+		else
+			fail "exit log capped (default)" "exit $RC, $lines exit lines (want 131072), $notes notes, $(wc -c <"$T/exits") bytes"
+		fi
+	fi
+	run 60 "$B/vmc-harness" -t 50 --exit-log-cap 1000 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
+	if sane "exit log capped (--exit-log-cap 1000)"; then
+		# seq of every line in order; the note's count must close the gap
+		got=$(awk '/^# [0-9]+ exits dropped here/ { d = $2; nd++; next }
+			/^#/ { next }
+			{ if (n < 1000) { if ($1 != n) bad = 1 } else if (n == 1000) { t = $1 } else if ($1 != prev + 1) bad = 1
+			  prev = $1; n++ }
+			END { print n, nd + 0, bad + 0, (t == 1000 + d) ? "ok" : "gap " t " vs " d }' "$T/exits")
+		last=$(tail -n 1 "$T/exits")
+		if [ "$RC" -eq 1 ] && [ "$got" = "2000 1 0 ok" ] && [[ $last == *" IO 0xf4 "* ]]; then
+			pass "--exit-log-cap 1000: seq 0..999, one note with the number dropped, the last 1000 in order"
+		else
+			fail "exit log capped (--exit-log-cap 1000)" "exit $RC, lines/notes/bad/gap '$got', last '$last'"
+		fi
 	fi
 fi
 
