@@ -8,7 +8,9 @@
  * Trust: the header is copied out of guest memory before it is looked at;
  * argsz is checked against the op's min/max and the block must lie inside
  * RAM (no wrap, no straddling the end); the handler works on a host copy.
- * Only ret (and the op's output fields, via the copy) are written back.
+ * Only the op's output fields and ret are written back, so a block the
+ * guest rewrites (from another vCPU) while it is served is handled on the
+ * snapshot taken at the OUT and keeps every byte the op does not define.
  */
 #include <stddef.h>
 
@@ -25,6 +27,34 @@ static const struct chan_family *const families[] = {
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned noanswer_warnings;	/* rate limit for hostile guests */
 static uint64_t nr_requests;		/* requests served (chan_lock) */
+
+/*
+ * tests/harness only: VMC_HARNESS_REWRITE_OP=<op> makes the harness itself
+ * fill the guest's copy of every block of that op after the header with
+ * 0xa5 between the handler and the write-back, as another vCPU rewriting
+ * the block while it is served would; the guest then checks that only the
+ * op's output fields were written back (tests/guests/hostile_chanrules.c).
+ */
+static void inject_rewrite(const struct chan_ctx *ctx)
+{
+	static int parsed;
+	static long op = -1;
+	const char *e;
+	struct vmc_req_hdr hdr;
+	uint8_t *p;
+
+	if (!parsed) {
+		parsed = 1;
+		e = getenv("VMC_HARNESS_REWRITE_OP");
+		if (e)
+			op = strtol(e, NULL, 0);
+	}
+	if (op < 0 || gpa_read(ctx->vm, ctx->gpa, &hdr, sizeof(hdr)) < 0 || hdr.op != op)
+		return;
+	p = gpa_ptr(ctx->vm, ctx->gpa, ctx->argsz);
+	if (p)
+		memset(p + sizeof(hdr), 0xa5, ctx->argsz - sizeof(hdr));
+}
 
 static const struct chan_op *find_op(uint32_t op)
 {
@@ -59,11 +89,46 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 	gpa_read(ctx->vm, ctx->gpa, copy, hdr->argsz);
 	/* the copy's header is what the handler may rely on */
 	memcpy(copy, hdr, sizeof(*hdr));
-	ret = op->handler(ctx, copy, hdr->argsz);
-	((struct vmc_req_hdr *)copy)->ret = ret;
-	gpa_write(ctx->vm, ctx->gpa, copy, hdr->argsz);
+	ctx->argsz = hdr->argsz;
+	ret = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(op->pad); i++) {
+		uint32_t pad;
+
+		if (!op->pad[i] || op->pad[i] + sizeof(pad) > hdr->argsz)
+			continue;
+		memcpy(&pad, (uint8_t *)copy + op->pad[i], sizeof(pad));
+		if (pad)
+			ret = -VMC_EINVAL;
+	}
+	if (ret == 0) {
+		uint32_t lo = op->out_off, hi = op->out_end;
+
+		ret = op->handler(ctx, copy, hdr->argsz);
+		if (!lo && !hi)
+			lo = sizeof(*hdr), hi = hdr->argsz;
+		if (hi > hdr->argsz)
+			hi = hdr->argsz;
+		inject_rewrite(ctx);
+		if (lo < hi)
+			gpa_write(ctx->vm, ctx->gpa + lo, (uint8_t *)copy + lo, hi - lo);
+	}
 	free(copy);
 	return ret;
+}
+
+void *chan_out_buf(const struct chan_ctx *ctx, uint64_t gpa, uint64_t len, int32_t *err)
+{
+	void *p = gpa_ptr(ctx->vm, gpa, len);
+
+	if (!p) {
+		*err = -VMC_EFAULT;
+		return NULL;
+	}
+	if (len && gpa < ctx->gpa + ctx->argsz && ctx->gpa < gpa + len) {
+		*err = -VMC_EINVAL;
+		return NULL;
+	}
+	return p;
 }
 
 bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)

@@ -15,6 +15,13 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 
 	(void)argsz;
 	h->version = VMC_CHAN_VERSION;
+	/* a client of another version gets the harness's version and nothing else */
+	if (h->client_version != VMC_CHAN_VERSION) {
+		h->features = 0;
+		h->flavor = h->nr_vcpus = h->vcpu_id = h->max_argsz = 0;
+		h->ram_size = 0;
+		return -VMC_EINVAL;
+	}
 	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH |
 		      vm->host.features;
 	if (vm->irqchip)
@@ -86,10 +93,11 @@ static int32_t op_log(struct chan_ctx *ctx, void *block, uint32_t argsz)
 
 static const struct chan_op core_ops[] = {
 	{ VMC_OP_HELLO, "HELLO", sizeof(struct vmc_hello), sizeof(struct vmc_hello),
-	  op_hello },
-	{ VMC_OP_CAPS, "CAPS", sizeof(struct vmc_caps), sizeof(struct vmc_caps), op_caps },
+	  op_hello, CHAN_OUT(struct vmc_hello, version, max_argsz) },
+	{ VMC_OP_CAPS, "CAPS", sizeof(struct vmc_caps), sizeof(struct vmc_caps), op_caps,
+	  CHAN_OUT(struct vmc_caps, value, value) },
 	{ VMC_OP_LOG, "LOG", sizeof(struct vmc_log), sizeof(struct vmc_log) + VMC_LOG_MAX,
-	  op_log },
+	  op_log, CHAN_NO_OUT, CHAN_PAD(struct vmc_log, pad) },
 };
 
 const struct chan_family ops_core_family = {

@@ -28,14 +28,18 @@ static int32_t op_read(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	uint64_t bytes = (uint64_t)cap * sizeof(struct vmc_exit_rec);
 	void *out;
 	bool lost;
+	int32_t err;
 
 	(void)argsz;
 	if (r->read_flags & ~(VMC_READ_F_REASON | VMC_READ_F_INDEX | VMC_READ_F_ALL_VCPUS))
 		return -VMC_EINVAL;
-	/* the whole buffer the guest claims must be RAM, even past READ_MAX */
-	if (!gpa_range_ok(ctx->vm, r->buf, (uint64_t)r->max_entries *
-			  sizeof(struct vmc_exit_rec)))
-		return -VMC_EFAULT;
+	/*
+	 * The whole buffer the guest claims must be RAM, even past READ_MAX,
+	 * and must not overlap this block.
+	 */
+	if (!chan_out_buf(ctx, r->buf, (uint64_t)r->max_entries * sizeof(struct vmc_exit_rec),
+			  &err))
+		return err;
 	out = gpa_ptr(ctx->vm, r->buf, bytes);
 	if (!out)
 		return -VMC_EFAULT;
@@ -89,14 +93,17 @@ static int32_t op_expect_result(struct chan_ctx *ctx, void *block, uint32_t args
 
 static const struct chan_op exitlog_ops[] = {
 	{ VMC_OP_EXIT_MARK, "EXIT_MARK", sizeof(struct vmc_exit_mark),
-	  sizeof(struct vmc_exit_mark), op_mark },
+	  sizeof(struct vmc_exit_mark), op_mark, CHAN_OUT(struct vmc_exit_mark, mark, mark),
+	  CHAN_PAD(struct vmc_exit_mark, pad) },
 	{ VMC_OP_EXIT_READ, "EXIT_READ", sizeof(struct vmc_exit_read),
-	  sizeof(struct vmc_exit_read), op_read },
+	  sizeof(struct vmc_exit_read), op_read, CHAN_OUT(struct vmc_exit_read, count, lost),
+	  CHAN_PAD(struct vmc_exit_read, pad) },
 	{ VMC_OP_EXPECT, "EXPECT", sizeof(struct vmc_expect),
 	  sizeof(struct vmc_expect) + VMC_EXPECT_MAX * sizeof(struct vmc_expect_ent),
-	  op_expect },
+	  op_expect, CHAN_NO_OUT, CHAN_PAD(struct vmc_expect, pad) },
 	{ VMC_OP_EXPECT_RESULT, "EXPECT_RESULT", sizeof(struct vmc_expect_result),
-	  sizeof(struct vmc_expect_result), op_expect_result },
+	  sizeof(struct vmc_expect_result), op_expect_result,
+	  CHAN_OUT(struct vmc_expect_result, state, got) },
 };
 
 const struct chan_family ops_exitlog_family = {

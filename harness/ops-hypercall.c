@@ -102,9 +102,10 @@ static bool hc_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 
 static const struct chan_op hypercall_ops[] = {
 	{ VMC_OP_HC_CONFIG, "HC_CONFIG", sizeof(struct vmc_hc_config),
-	  sizeof(struct vmc_hc_config), op_config },
+	  sizeof(struct vmc_hc_config), op_config,
+	  CHAN_OUT(struct vmc_hc_config, supported, supported) },
 	{ VMC_OP_HC_READ, "HC_READ", sizeof(struct vmc_hc_read), sizeof(struct vmc_hc_read),
-	  op_read },
+	  op_read, CHAN_OUT(struct vmc_hc_read, total, rec) },
 };
 
 const struct chan_family ops_hypercall_family = {

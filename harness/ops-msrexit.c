@@ -268,13 +268,15 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	uint64_t bytes = (uint64_t)m->max_entries * sizeof(struct vmc_msr_exit);
 	void *out;
 	uint64_t have, first;
+	int32_t err;
 
 	(void)argsz;
 	if (m->flags & ~VMC_MSRL_F_RESET)
 		return -VMC_EINVAL;
-	out = gpa_ptr(ctx->vm, m->buf, bytes);
+	/* in RAM (EFAULT) and not overlapping this block (EINVAL) */
+	out = chan_out_buf(ctx, m->buf, bytes, &err);
 	if (m->max_entries && !out)
-		return -VMC_EFAULT;
+		return err;
 	pthread_mutex_lock(&exit_lock);
 	have = ring_total < VMC_MSRL_RING ? ring_total : VMC_MSRL_RING;
 	if (have > m->max_entries)
@@ -294,11 +296,13 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 
 static const struct chan_op msrexit_ops[] = {
 	{ VMC_OP_MSR_POLICY, "MSR_POLICY", sizeof(struct vmc_msr_policy),
-	  sizeof(struct vmc_msr_policy), op_policy },
+	  sizeof(struct vmc_msr_policy), op_policy, CHAN_NO_OUT },
 	{ VMC_OP_MSR_COUNTERS, "MSR_COUNTERS", sizeof(struct vmc_msr_counters),
-	  sizeof(struct vmc_msr_counters), op_counters },
+	  sizeof(struct vmc_msr_counters), op_counters,
+	  CHAN_OUT(struct vmc_msr_counters, rd, odd_reason),
+	  CHAN_PAD(struct vmc_msr_counters, pad) },
 	{ VMC_OP_MSR_LAST, "MSR_LAST", sizeof(struct vmc_msr_last),
-	  sizeof(struct vmc_msr_last), op_last },
+	  sizeof(struct vmc_msr_last), op_last, CHAN_OUT(struct vmc_msr_last, count, total) },
 };
 
 const struct chan_family ops_msrexit_family = {

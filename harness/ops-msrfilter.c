@@ -182,11 +182,16 @@ int msrfilter_reapply(struct vm *vm)
 
 static const struct chan_op msrfilter_ops[] = {
 	{ VMC_OP_MSR_ENABLE_CAP, "MSR_ENABLE_CAP", sizeof(struct vmc_msr_enable_cap),
-	  sizeof(struct vmc_msr_enable_cap), op_enable_cap },
+	  sizeof(struct vmc_msr_enable_cap), op_enable_cap,
+	  CHAN_OUT(struct vmc_msr_enable_cap, kvm_ret, kvm_ret),
+	  CHAN_PAD(struct vmc_msr_enable_cap, pad) },
 	{ VMC_OP_MSR_SET_FILTER, "MSR_SET_FILTER", sizeof(struct vmc_msr_set_filter),
-	  sizeof(struct vmc_msr_set_filter), op_set_filter },
+	  sizeof(struct vmc_msr_set_filter), op_set_filter,
+	  CHAN_OUT(struct vmc_msr_set_filter, kvm_ret, kvm_ret) },
 	{ VMC_OP_MSR_FILTER_INFO, "MSR_FILTER_INFO", sizeof(struct vmc_msr_filter_info),
-	  sizeof(struct vmc_msr_filter_info), op_filter_info },
+	  sizeof(struct vmc_msr_filter_info), op_filter_info,
+	  CHAN_OUT(struct vmc_msr_filter_info, installed, sets_failed),
+	  CHAN_PAD(struct vmc_msr_filter_info, pad) },
 };
 
 const struct chan_family ops_msrfilter_family = {

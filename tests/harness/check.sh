@@ -8,7 +8,10 @@
 #    a message naming the problem, never a crash; two valid files from the
 #    same generator must boot (exit 1), so the bad ones fail for their reason;
 #  - hostile fixture guests (tests/guests/hostile_*.c): malformed channel
-#    requests (PASS: the guest checks the error codes itself), console and
+#    requests (PASS: the guest checks the error codes itself), the channel's
+#    rules on padding, output buffers overlapping the block, the client
+#    version and a block rewritten while it is served (hostile_chanrules,
+#    with VMC_HARNESS_REWRITE_OP for the last), console and
 #    LOG flood (output capped, one note, verdict kept; nothing lost through a pipe
 #    that stalls while the kick timer fires), triple fault (ERROR naming
 #    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
@@ -201,6 +204,8 @@ guest() {
 
 guest hostile_badreq 60 1 "" -t 50
 guest hostile_ring 60 1 "" -t 50
+guest hostile_chanrules 30 1 "" -t 20
+VMC_HARNESS_REWRITE_OP=1 guest hostile_chanrules 30 1 "" -t 20 -- rewrite
 guest hostile_triple 20 4 "SHUTDOWN (triple fault)" -t 10
 guest hostile_port 20 4 "OUT port 0x80" -t 10
 guest hostile_port 20 4 "no status of lib/status.h" -t 10 -- exitval 38
