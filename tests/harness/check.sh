@@ -23,7 +23,9 @@
 #    one capped at the first and last --exit-log-cap exits (console flood);
 #  - the reason line after a partial console line (hostile_nonl); a
 #    TEST_ASSERT on a vCPU thread ending the run through the normal path;
-#  - option and usage errors (exit 2), --host-info keys, x86/channel.
+#  - option and usage errors (exit 2), --host-info keys, x86/channel;
+#  - the ThreadSanitizer build (vmc-harness-tsan): vCPU threads started and
+#    stopped at once with -smp 4, no data race reported.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
 # from the harness's own TIMEOUT 124) and must not print a sanitizer report.
 # Runs needing /dev/kvm SKIP with the reason when it is not usable.
@@ -407,6 +409,33 @@ else
 		else
 			fail "exit log capped (--exit-log-cap 1000)" "exit $RC, lines/notes/bad/gap '$got', last '$last'"
 		fi
+	fi
+fi
+
+# ThreadSanitizer build: the vCPU threads and main share only synchronised
+# state.  A guest whose first instruction ends the run, with -smp 4, makes
+# vCPU 0 call run_finish (which kicks every vCPU) while main is still
+# starting the others (v->thread/v->started were written unguarded).
+if [ ! -x "$B/vmc-harness-tsan" ]; then
+	skip "vmc-harness-tsan" "not built (make $B/vmc-harness-tsan)"
+elif [ -n "$(find harness lib/status.h lib/*-abi.h lib/x86/*-abi.h -newer "$B/vmc-harness-tsan" -name '*.[ch]' 2>/dev/null | head -n 1)" ]; then
+	fail "vmc-harness-tsan" "stale (make $B/vmc-harness-tsan)"
+elif [ $kvm_ok = no ]; then
+	skip "vmc-harness-tsan: -smp 4 start and stop" "$kvm_why"
+elif run 10 "$B/vmc-harness-tsan" -h && [ "$RC" -ne 0 ]; then
+	skip "vmc-harness-tsan: -smp 4 start and stop" "ThreadSanitizer cannot run on this host (vmc-harness-tsan -h: exit $RC, $(head -c 200 "$T/err"))"
+else
+	races=0 bad=""
+	for _ in 1 2 3 4 5; do
+		TSAN_OPTIONS=halt_on_error=0:exitcode=66 run 30 "$B/vmc-harness-tsan" -t 10 -smp 4 \
+			"$T/corpus/good32.elf"
+		grep -q 'WARNING: ThreadSanitizer' "$T/err" && races=$((races + 1))
+		[ "$RC" -ne 1 ] && bad="$bad $RC"
+	done
+	if [ $races -eq 0 ] && [ -z "$bad" ]; then
+		pass "vmc-harness-tsan: -smp 4, run ended at once, 5 runs: no data race"
+	else
+		fail "vmc-harness-tsan: -smp 4 start and stop" "$races of 5 runs with a TSan report, exit statuses:$bad ($(grep -m1 -A3 'WARNING: ThreadSanitizer' "$T/err" | tr '\n' '|'))"
 	fi
 fi
 
