@@ -16,6 +16,10 @@
  * (a VMCALL on kvm_pvm, spec E.3).  On each tick the thread checks
  * progress: a runnable vCPU with no exits and an unchanged RIP for --stall
  * seconds ends the run as TIMEOUT; main.c enforces the deadline.
+ *
+ * A TEST_ASSERT on a vCPU thread (vcpu_assert_hook) ends the run as ERROR
+ * with the assertion as the reason, dumps this vCPU and leaves the thread
+ * through the same vcpu_thread_leave() as a normal stop (util.h).
  */
 #include <signal.h>
 #include <sys/ioctl.h>
