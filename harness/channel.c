@@ -69,6 +69,7 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 			const struct chan_op **opp)
 {
 	const struct chan_op *op = find_op(hdr->op);
+	uint32_t lo, hi;
 	int32_t ret;
 	void *copy;
 
@@ -90,28 +91,21 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 	/* the copy's header is what the handler may rely on */
 	memcpy(copy, hdr, sizeof(*hdr));
 	ctx->argsz = hdr->argsz;
-	ret = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(op->pad); i++) {
-		uint32_t pad;
-
-		if (!op->pad[i] || op->pad[i] + sizeof(pad) > hdr->argsz)
-			continue;
-		memcpy(&pad, (uint8_t *)copy + op->pad[i], sizeof(pad));
-		if (pad)
-			ret = -VMC_EINVAL;
+	ctx->out_off = ctx->out_end = 0;
+	ret = op->handler(ctx, copy, hdr->argsz);
+	lo = ctx->out_off;
+	hi = ctx->out_end;
+	if (!lo && !hi) {
+		lo = sizeof(*hdr);	/* declared nothing: the whole block */
+		hi = hdr->argsz;
 	}
-	if (ret == 0) {
-		uint32_t lo = op->out_off, hi = op->out_end;
-
-		ret = op->handler(ctx, copy, hdr->argsz);
-		if (!lo && !hi)
-			lo = sizeof(*hdr), hi = hdr->argsz;
-		if (hi > hdr->argsz)
-			hi = hdr->argsz;
-		inject_rewrite(ctx);
-		if (lo < hi)
-			gpa_write(ctx->vm, ctx->gpa + lo, (uint8_t *)copy + lo, hi - lo);
-	}
+	if (lo < sizeof(*hdr))
+		lo = sizeof(*hdr);
+	if (hi > hdr->argsz)
+		hi = hdr->argsz;
+	inject_rewrite(ctx);
+	if (lo < hi)
+		gpa_write(ctx->vm, ctx->gpa + lo, (uint8_t *)copy + lo, hi - lo);
 	free(copy);
 	return ret;
 }

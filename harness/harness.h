@@ -181,30 +181,31 @@ struct chan_ctx {
 	uint64_t gpa;		/* where the block is */
 	uint32_t argsz;		/* its size */
 	uint64_t seq;		/* exit-log seq of the channel OUT itself */
+	/*
+	 * The op's output fields, bytes [out_off, out_end) of the block: the
+	 * handler declares them first thing (CHAN_OUT / CHAN_NO_OUT), and the
+	 * channel writes back only those (whatever ret is), then ret.  A
+	 * handler that declares nothing gets the whole copy written back.
+	 */
+	uint32_t out_off, out_end;
 };
+#define CHAN_OUT(ctx, type, first, last) do {					\
+	(ctx)->out_off = offsetof(type, first);					\
+	(ctx)->out_end = offsetof(type, last) + sizeof(((type *)0)->last);	\
+} while (0)
+#define CHAN_NO_OUT(ctx) ((ctx)->out_off = (ctx)->out_end = sizeof(struct vmc_req_hdr))
 /*
- * One op.  The handler gets a host copy of the block (argsz bytes, already
- * checked against min_argsz/max_argsz, padding checked to be 0) and returns
- * the value for hdr.ret (0/positive or -VMC_E*).  Afterwards the channel
- * writes back only the op's output fields, bytes [out_off, out_end) of the
- * copy (whatever ret is), then ret; the guest's other bytes of the block are
- * never written.  An op that declares no range (both 0) gets the whole
- * copy written back; use CHAN_OUT / CHAN_NO_OUT.  pad[] holds the offsets
- * of 32-bit padding fields that must be 0 (-VMC_EINVAL otherwise; 0 = none).
+ * One op.  The handler gets a host copy of the block (the snapshot: argsz
+ * bytes, already checked against min_argsz/max_argsz), declares its output
+ * fields, refuses non-zero padding fields with -VMC_EINVAL, and returns the
+ * value for hdr.ret (0/positive or -VMC_E*).
  */
 struct chan_op {
 	uint32_t op;
 	const char *name;
 	uint32_t min_argsz, max_argsz;
 	int32_t (*handler)(struct chan_ctx *ctx, void *block, uint32_t argsz);
-	uint16_t out_off, out_end;
-	uint16_t pad[2];
 };
-#define CHAN_OUT(type, first, last) .out_off = offsetof(type, first),		\
-	.out_end = offsetof(type, last) + sizeof(((type *)0)->last)
-#define CHAN_NO_OUT .out_off = sizeof(struct vmc_req_hdr),			\
-	.out_end = sizeof(struct vmc_req_hdr)
-#define CHAN_PAD(type, f) .pad = { offsetof(type, f) }
 /*
  * A guest buffer the op writes into, other than the block itself: [gpa,
  * gpa + len) must be in RAM (else *err = -VMC_EFAULT) and must not overlap

@@ -13,6 +13,7 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_hello *h = block;
 	struct vm *vm = ctx->vm;
 
+	CHAN_OUT(ctx, struct vmc_hello, version, max_argsz);
 	(void)argsz;
 	h->version = VMC_CHAN_VERSION;
 	/* a client of another version gets the harness's version and nothing else */
@@ -39,6 +40,7 @@ static int32_t op_caps(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_caps *c = block;
 	int fd, r;
 
+	CHAN_OUT(ctx, struct vmc_caps, value, value);
 	(void)argsz;
 	if (c->fd == VMC_CAPS_SYSTEM)
 		fd = ctx->vm->kvm_fd;
@@ -67,6 +69,9 @@ static int32_t op_log(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_log *l = block;
 	char text[VMC_LOG_MAX + 1];
 
+	CHAN_NO_OUT(ctx);
+	if (l->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	if (l->len > VMC_LOG_MAX)
 		return -VMC_EINVAL;
 	if (l->len > argsz - sizeof(*l))
@@ -93,11 +98,10 @@ static int32_t op_log(struct chan_ctx *ctx, void *block, uint32_t argsz)
 
 static const struct chan_op core_ops[] = {
 	{ VMC_OP_HELLO, "HELLO", sizeof(struct vmc_hello), sizeof(struct vmc_hello),
-	  op_hello, CHAN_OUT(struct vmc_hello, version, max_argsz) },
-	{ VMC_OP_CAPS, "CAPS", sizeof(struct vmc_caps), sizeof(struct vmc_caps), op_caps,
-	  CHAN_OUT(struct vmc_caps, value, value) },
+	  op_hello },
+	{ VMC_OP_CAPS, "CAPS", sizeof(struct vmc_caps), sizeof(struct vmc_caps), op_caps },
 	{ VMC_OP_LOG, "LOG", sizeof(struct vmc_log), sizeof(struct vmc_log) + VMC_LOG_MAX,
-	  op_log, CHAN_NO_OUT, CHAN_PAD(struct vmc_log, pad) },
+	  op_log },
 };
 
 const struct chan_family ops_core_family = {

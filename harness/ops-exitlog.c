@@ -13,6 +13,9 @@ static int32_t op_mark(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_exit_mark *m = block;
 
+	CHAN_OUT(ctx, struct vmc_exit_mark, mark, mark);
+	if (m->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)argsz;
 	exitlog_lock();
 	ctx->vcpu->mark = ctx->seq + 1;
@@ -30,6 +33,9 @@ static int32_t op_read(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	bool lost;
 	int32_t err;
 
+	CHAN_OUT(ctx, struct vmc_exit_read, count, lost);
+	if (r->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)argsz;
 	if (r->read_flags & ~(VMC_READ_F_REASON | VMC_READ_F_INDEX | VMC_READ_F_ALL_VCPUS))
 		return -VMC_EINVAL;
@@ -57,6 +63,9 @@ static int32_t op_expect(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_expect *e = block;
 	struct expect_state *x = &ctx->vcpu->expect;
 
+	CHAN_NO_OUT(ctx);
+	if (e->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	if (e->count > VMC_EXPECT_MAX)
 		return -VMC_EINVAL;
 	if (argsz < sizeof(*e) + e->count * sizeof(struct vmc_expect_ent))
@@ -75,6 +84,7 @@ static int32_t op_expect_result(struct chan_ctx *ctx, void *block, uint32_t args
 	struct vmc_expect_result *res = block;
 	const struct expect_state *x = &ctx->vcpu->expect;
 
+	CHAN_OUT(ctx, struct vmc_expect_result, state, got);
 	(void)argsz;
 	exitlog_lock();
 	res->state = x->state;
@@ -93,17 +103,14 @@ static int32_t op_expect_result(struct chan_ctx *ctx, void *block, uint32_t args
 
 static const struct chan_op exitlog_ops[] = {
 	{ VMC_OP_EXIT_MARK, "EXIT_MARK", sizeof(struct vmc_exit_mark),
-	  sizeof(struct vmc_exit_mark), op_mark, CHAN_OUT(struct vmc_exit_mark, mark, mark),
-	  CHAN_PAD(struct vmc_exit_mark, pad) },
+	  sizeof(struct vmc_exit_mark), op_mark },
 	{ VMC_OP_EXIT_READ, "EXIT_READ", sizeof(struct vmc_exit_read),
-	  sizeof(struct vmc_exit_read), op_read, CHAN_OUT(struct vmc_exit_read, count, lost),
-	  CHAN_PAD(struct vmc_exit_read, pad) },
+	  sizeof(struct vmc_exit_read), op_read },
 	{ VMC_OP_EXPECT, "EXPECT", sizeof(struct vmc_expect),
 	  sizeof(struct vmc_expect) + VMC_EXPECT_MAX * sizeof(struct vmc_expect_ent),
-	  op_expect, CHAN_NO_OUT, CHAN_PAD(struct vmc_expect, pad) },
+	  op_expect },
 	{ VMC_OP_EXPECT_RESULT, "EXPECT_RESULT", sizeof(struct vmc_expect_result),
-	  sizeof(struct vmc_expect_result), op_expect_result,
-	  CHAN_OUT(struct vmc_expect_result, state, got) },
+	  sizeof(struct vmc_expect_result), op_expect_result },
 };
 
 const struct chan_family ops_exitlog_family = {

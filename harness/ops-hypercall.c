@@ -30,6 +30,7 @@ static int32_t op_config(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct kvm_enable_cap cap = { .cap = VMC_KVM_CAP_EXIT_HYPERCALL };
 	int r;
 
+	CHAN_OUT(ctx, struct vmc_hc_config, supported, supported);
 	(void)argsz;
 	r = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, VMC_KVM_CAP_EXIT_HYPERCALL);
 	c->supported = r < 0 ? -errno : r;
@@ -60,6 +61,7 @@ static int32_t op_read(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_hc_read *r = block;
 	int32_t ret = 0;
 
+	CHAN_OUT(ctx, struct vmc_hc_read, total, rec);
 	(void)ctx;
 	(void)argsz;
 	pthread_mutex_lock(&hc_lock);
@@ -102,10 +104,9 @@ static bool hc_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 
 static const struct chan_op hypercall_ops[] = {
 	{ VMC_OP_HC_CONFIG, "HC_CONFIG", sizeof(struct vmc_hc_config),
-	  sizeof(struct vmc_hc_config), op_config,
-	  CHAN_OUT(struct vmc_hc_config, supported, supported) },
+	  sizeof(struct vmc_hc_config), op_config },
 	{ VMC_OP_HC_READ, "HC_READ", sizeof(struct vmc_hc_read), sizeof(struct vmc_hc_read),
-	  op_read, CHAN_OUT(struct vmc_hc_read, total, rec) },
+	  op_read },
 };
 
 const struct chan_family ops_hypercall_family = {

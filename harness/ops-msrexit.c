@@ -190,6 +190,7 @@ static int32_t op_policy(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct policy *p;
 	int32_t ret = 0;
 
+	CHAN_NO_OUT(ctx);
 	(void)ctx;
 	(void)argsz;
 	if (m->flags & ~VMC_MSRP_F_VALID)
@@ -236,6 +237,9 @@ static int32_t op_counters(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_msr_counters *m = block;
 	struct counted *c, zero = { 0 };
 
+	CHAN_OUT(ctx, struct vmc_msr_counters, rd, odd_reason);
+	if (m->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)ctx;
 	(void)argsz;
 	if (m->flags & ~VMC_MSRC_F_VALID)
@@ -270,6 +274,7 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	uint64_t have, first;
 	int32_t err;
 
+	CHAN_OUT(ctx, struct vmc_msr_last, count, total);
 	(void)argsz;
 	if (m->flags & ~VMC_MSRL_F_RESET)
 		return -VMC_EINVAL;
@@ -296,13 +301,11 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 
 static const struct chan_op msrexit_ops[] = {
 	{ VMC_OP_MSR_POLICY, "MSR_POLICY", sizeof(struct vmc_msr_policy),
-	  sizeof(struct vmc_msr_policy), op_policy, CHAN_NO_OUT },
+	  sizeof(struct vmc_msr_policy), op_policy },
 	{ VMC_OP_MSR_COUNTERS, "MSR_COUNTERS", sizeof(struct vmc_msr_counters),
-	  sizeof(struct vmc_msr_counters), op_counters,
-	  CHAN_OUT(struct vmc_msr_counters, rd, odd_reason),
-	  CHAN_PAD(struct vmc_msr_counters, pad) },
+	  sizeof(struct vmc_msr_counters), op_counters },
 	{ VMC_OP_MSR_LAST, "MSR_LAST", sizeof(struct vmc_msr_last),
-	  sizeof(struct vmc_msr_last), op_last, CHAN_OUT(struct vmc_msr_last, count, total) },
+	  sizeof(struct vmc_msr_last), op_last },
 };
 
 const struct chan_family ops_msrexit_family = {

@@ -50,6 +50,7 @@ static int32_t op_enable_cap(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_msr_enable_cap *c = block;
 	struct kvm_enable_cap cap;
 
+	CHAN_OUT(ctx, struct vmc_msr_enable_cap, kvm_ret, kvm_ret);
 	(void)argsz;
 	if (c->pad)
 		return -VMC_EINVAL;
@@ -83,6 +84,7 @@ static int32_t op_set_filter(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	int32_t ret = 0;
 	int r;
 
+	CHAN_OUT(ctx, struct vmc_msr_set_filter, kvm_ret, kvm_ret);
 	(void)argsz;
 	if (s->harness_flags & ~VMC_MSRF_H_VALID)
 		return -VMC_EINVAL;
@@ -145,6 +147,9 @@ static int32_t op_filter_info(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_msr_filter_info *fi = block;
 
+	CHAN_OUT(ctx, struct vmc_msr_filter_info, installed, sets_failed);
+	if (fi->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)ctx;
 	(void)argsz;
 	pthread_mutex_lock(&filter_lock);
@@ -182,16 +187,11 @@ int msrfilter_reapply(struct vm *vm)
 
 static const struct chan_op msrfilter_ops[] = {
 	{ VMC_OP_MSR_ENABLE_CAP, "MSR_ENABLE_CAP", sizeof(struct vmc_msr_enable_cap),
-	  sizeof(struct vmc_msr_enable_cap), op_enable_cap,
-	  CHAN_OUT(struct vmc_msr_enable_cap, kvm_ret, kvm_ret),
-	  CHAN_PAD(struct vmc_msr_enable_cap, pad) },
+	  sizeof(struct vmc_msr_enable_cap), op_enable_cap },
 	{ VMC_OP_MSR_SET_FILTER, "MSR_SET_FILTER", sizeof(struct vmc_msr_set_filter),
-	  sizeof(struct vmc_msr_set_filter), op_set_filter,
-	  CHAN_OUT(struct vmc_msr_set_filter, kvm_ret, kvm_ret) },
+	  sizeof(struct vmc_msr_set_filter), op_set_filter },
 	{ VMC_OP_MSR_FILTER_INFO, "MSR_FILTER_INFO", sizeof(struct vmc_msr_filter_info),
-	  sizeof(struct vmc_msr_filter_info), op_filter_info,
-	  CHAN_OUT(struct vmc_msr_filter_info, installed, sets_failed),
-	  CHAN_PAD(struct vmc_msr_filter_info, pad) },
+	  sizeof(struct vmc_msr_filter_info), op_filter_info },
 };
 
 const struct chan_family ops_msrfilter_family = {
