@@ -8,7 +8,9 @@
  * Trust: the header is copied out of guest memory before it is looked at;
  * argsz is checked against the op's min/max and the block must lie inside
  * RAM (no wrap, no straddling the end); the handler works on a host copy.
- * Only ret (and the op's output fields, via the copy) are written back.
+ * Only the op's output fields and ret are written back, so a block the
+ * guest rewrites (from another vCPU) while it is served is handled on the
+ * snapshot taken at the OUT and keeps every byte the op does not define.
  */
 #include <stddef.h>
 
@@ -24,6 +26,35 @@ static const struct chan_family *const families[] = {
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned noanswer_warnings;	/* rate limit for hostile guests */
+static uint64_t nr_requests;		/* requests served (chan_lock) */
+
+/*
+ * tests/harness only: VMC_HARNESS_REWRITE_OP=<op> makes the harness itself
+ * fill the guest's copy of every block of that op after the header with
+ * 0xa5 between the handler and the write-back, as another vCPU rewriting
+ * the block while it is served would; the guest then checks that only the
+ * op's output fields were written back (tests/guests/hostile_chanrules.c).
+ */
+static void inject_rewrite(const struct chan_ctx *ctx)
+{
+	static int parsed;
+	static long op = -1;
+	const char *e;
+	struct vmc_req_hdr hdr;
+	uint8_t *p;
+
+	if (!parsed) {
+		parsed = 1;
+		e = getenv("VMC_HARNESS_REWRITE_OP");
+		if (e)
+			op = strtol(e, NULL, 0);
+	}
+	if (op < 0 || gpa_read(ctx->vm, ctx->gpa, &hdr, sizeof(hdr)) < 0 || hdr.op != op)
+		return;
+	p = gpa_ptr(ctx->vm, ctx->gpa, ctx->argsz);
+	if (p)
+		memset(p + sizeof(hdr), 0xa5, ctx->argsz - sizeof(hdr));
+}
 
 static const struct chan_op *find_op(uint32_t op)
 {
@@ -38,6 +69,7 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 			const struct chan_op **opp)
 {
 	const struct chan_op *op = find_op(hdr->op);
+	uint32_t lo, hi;
 	int32_t ret;
 	void *copy;
 
@@ -58,11 +90,39 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 	gpa_read(ctx->vm, ctx->gpa, copy, hdr->argsz);
 	/* the copy's header is what the handler may rely on */
 	memcpy(copy, hdr, sizeof(*hdr));
+	ctx->argsz = hdr->argsz;
+	ctx->out_off = ctx->out_end = 0;
 	ret = op->handler(ctx, copy, hdr->argsz);
-	((struct vmc_req_hdr *)copy)->ret = ret;
-	gpa_write(ctx->vm, ctx->gpa, copy, hdr->argsz);
+	lo = ctx->out_off;
+	hi = ctx->out_end;
+	if (!lo && !hi) {
+		lo = sizeof(*hdr);	/* declared nothing: the whole block */
+		hi = hdr->argsz;
+	}
+	if (lo < sizeof(*hdr))
+		lo = sizeof(*hdr);
+	if (hi > hdr->argsz)
+		hi = hdr->argsz;
+	inject_rewrite(ctx);
+	if (lo < hi)
+		gpa_write(ctx->vm, ctx->gpa + lo, (uint8_t *)copy + lo, hi - lo);
 	free(copy);
 	return ret;
+}
+
+void *chan_out_buf(const struct chan_ctx *ctx, uint64_t gpa, uint64_t len, int32_t *err)
+{
+	void *p = gpa_ptr(ctx->vm, gpa, len);
+
+	if (!p) {
+		*err = -VMC_EFAULT;
+		return NULL;
+	}
+	if (len && gpa < ctx->gpa + ctx->argsz && ctx->gpa < gpa + len) {
+		*err = -VMC_EINVAL;
+		return NULL;
+	}
+	return p;
 }
 
 bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
@@ -73,20 +133,49 @@ bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 	return false;
 }
 
-void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
+static void chan_unlock(void *arg)
+{
+	(void)arg;
+	pthread_mutex_unlock(&chan_lock);
+}
+
+/*
+ * tests/harness only: VMC_HARNESS_FAIL_AT=chan:N makes the N-th channel
+ * request (counting from 1) fail a TEST_ASSERT on its vCPU thread with the
+ * channel lock held, to check that such an assertion ends the run through
+ * the normal path (util.h).  Read once; anything else in it is ignored.
+ */
+static uint64_t fail_at_request(void)
+{
+	static int parsed;
+	static uint64_t at;
+	const char *e;
+
+	if (!parsed) {
+		parsed = 1;
+		e = getenv("VMC_HARNESS_FAIL_AT");
+		if (e && !strncmp(e, "chan:", 5))
+			at = strtoull(e + 5, NULL, 10);
+	}
+	return at;
+}
+
+static void serve(struct vcpu *v, uint64_t gpa, uint64_t seq)
 {
 	struct chan_ctx ctx = { .vm = v->vm, .vcpu = v, .gpa = gpa, .seq = seq };
 	struct vmc_req_hdr hdr;
 	const struct chan_op *op;
 	int32_t ret;
 
-	pthread_mutex_lock(&chan_lock);
+	nr_requests++;
+	TEST_ASSERT(nr_requests != fail_at_request(),
+		    "channel request %llu: failure injected by VMC_HARNESS_FAIL_AT",
+		    (unsigned long long)nr_requests);
 	if (gpa_read(v->vm, gpa, &hdr, sizeof(hdr)) < 0) {
 		/* nowhere to put an answer: ret stays VMC_RET_NOANSWER */
 		if (noanswer_warnings++ < 10)
 			warnx_h("channel: vcpu%d: request block header at GPA 0x%llx is "
 				"outside guest RAM; no answer", v->id, (unsigned long long)gpa);
-		pthread_mutex_unlock(&chan_lock);
 		return;
 	}
 	ret = dispatch(&ctx, &hdr, &op);
@@ -94,5 +183,13 @@ void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 	if (verbose || (ret < 0 && !op && noanswer_warnings++ < 10))
 		warnx_h("channel: vcpu%d: op 0x%x (%s) argsz %u -> %d", v->id, hdr.op,
 			op ? op->name : "unknown", hdr.argsz, ret);
-	pthread_mutex_unlock(&chan_lock);
+}
+
+void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
+{
+	pthread_mutex_lock(&chan_lock);
+	/* a TEST_ASSERT in a handler ends this thread: release the lock then */
+	pthread_cleanup_push(chan_unlock, NULL);
+	serve(v, gpa, seq);
+	pthread_cleanup_pop(1);
 }

@@ -7,22 +7,29 @@
  *
  * Expectations skip the exits that are the protocol itself or console
  * noise: channel-port and serial-port (0x3f8-0x3ff) accesses.
+ *
+ * The --exit-log file is capped like the console: it keeps the first and
+ * the last --exit-log-cap exits (default and maximum RING_SIZE) and, when
+ * more happened, one "# N exits dropped" line between them.  The first
+ * ones are copied out of the ring once, when the cap-th exit is recorded;
+ * the last ones are the ring's tail at the end.  A guest that floods exits
+ * gets a file of at most 2 x cap lines and no spill file.
  */
 #include "harness.h"
 
-#define RING_SIZE 65536u	/* power of two */
+#define RING_SIZE EXITLOG_CAP_MAX	/* power of two */
 
 static struct vmc_exit_rec ring[RING_SIZE];
 static uint64_t next_seq;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 /*
  * --exit-log: the text file is written at the end of the run, not per exit,
- * so the exit round trip carries no formatting or file I/O.  Each time the
- * ring fills up it is appended, raw, to an unlinked spill file; at the end
- * the spill and the ring's tail are turned into text.
+ * so the exit round trip carries no formatting or file I/O.
  */
-static FILE *log_file, *spill;
-static uint64_t spilled;	/* exits [0, spilled) are in the spill file */
+static FILE *log_file;
+static uint64_t log_cap;	/* first and last log_cap exits go to the file */
+static struct vmc_exit_rec *head;	/* exits [0, head_n) */
+static uint64_t head_n;
 
 static const char *const reason_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
@@ -75,18 +82,18 @@ const char *exit_reason_name(uint32_t reason)
 	return "?";
 }
 
-void exitlog_init(const char *path)
+void exitlog_init(const char *path, uint64_t cap)
 {
 	if (!path)
 		return;
+	TEST_ASSERT(cap >= 1 && cap <= RING_SIZE, "exit log cap %llu not in 1..%u",
+		    (unsigned long long)cap, RING_SIZE);
+	log_cap = cap;
+	head = xcalloc(cap, sizeof(*head));
 	log_file = fopen(path, "w");
 	if (!log_file)
 		die(HX_USAGE, "--exit-log %s: %s", path, strerror(errno));
 	fprintf(log_file, "# seq vcpu reason index size flags data rip\n");
-	spill = tmpfile();
-	if (!spill)
-		die(HX_USAGE, "--exit-log: no temporary file for the exit log: %s",
-		    strerror(errno));
 }
 
 static void write_line(const struct vmc_exit_rec *r)
@@ -98,22 +105,27 @@ static void write_line(const struct vmc_exit_rec *r)
 
 void exitlog_close(void)
 {
-	struct vmc_exit_rec chunk[256];
-	size_t n;
+	uint64_t tail;
 
 	pthread_mutex_lock(&log_lock);
 	if (log_file) {
-		rewind(spill);
-		while ((n = fread(chunk, sizeof(chunk[0]), ARRAY_SIZE(chunk), spill)) > 0)
-			for (size_t i = 0; i < n; i++)
-				write_line(&chunk[i]);
-		for (uint64_t seq = spilled; seq < next_seq; seq++)
+		/* the head, then the last log_cap exits that are not in it */
+		for (uint64_t seq = 0; seq < head_n; seq++)
+			write_line(&head[seq]);
+		tail = next_seq - head_n > log_cap ? next_seq - log_cap : head_n;
+		if (tail > head_n)
+			fprintf(log_file, "# %llu exits dropped here (seq %llu..%llu): the file "
+				"keeps the first and the last %llu (--exit-log-cap)\n",
+				(unsigned long long)(tail - head_n), (unsigned long long)head_n,
+				(unsigned long long)(tail - 1), (unsigned long long)log_cap);
+		for (uint64_t seq = tail; seq < next_seq; seq++)
 			write_line(&ring[seq % RING_SIZE]);
 		if (fclose(log_file) != 0)
 			fprintf(stderr, "vmc-harness: --exit-log: %s\n", strerror(errno));
-		fclose(spill);
 	}
-	log_file = spill = NULL;
+	free(head);
+	head = NULL;
+	log_file = NULL;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -178,19 +190,13 @@ uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec)
 	slot->vcpu = (uint16_t)v->id;
 	seq = next_seq++;
 	expect_feed(v, slot);
-	if (log_file && next_seq - spilled == RING_SIZE) {
-		/* the ring is full and starts at index 0: keep it before it wraps */
-		if (fwrite(ring, sizeof(ring), 1, spill) != 1)
-			fprintf(stderr, "vmc-harness: --exit-log spill: %s\n", strerror(errno));
-		spilled = next_seq;
+	if (log_file && next_seq == log_cap) {
+		/* exits [0, log_cap) are still ring[0, log_cap): keep them */
+		memcpy(head, ring, log_cap * sizeof(*head));
+		head_n = log_cap;
 	}
 	pthread_mutex_unlock(&log_lock);
 	return seq;
-}
-
-uint64_t exitlog_next_seq(void)
-{
-	return next_seq;
 }
 
 /* caller holds log_lock */

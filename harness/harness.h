@@ -134,6 +134,7 @@ struct options {
 	double timeout_s;
 	double stall_s;
 	const char *exit_log;
+	uint64_t exit_log_cap;
 	uint64_t console_cap;
 	bool irqchip;
 	const char *payload;
@@ -144,7 +145,6 @@ extern struct vm the_vm;
 /* end the run once: code is the process exit code; first caller wins */
 void run_finish(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool run_done(void);
-int run_verdict(void);
 /* a vCPU thread is leaving (dumps its registers on ERROR/TIMEOUT) */
 void run_vcpu_stopped(struct vcpu *v);
 
@@ -155,11 +155,11 @@ bool devices_pio(struct vcpu *v);
 void console_flush(void);
 
 /* ---- exitlog.c ---- */
-void exitlog_init(const char *path);
+/* --exit-log FILE (NULL: none), keeping the first and last cap (1..65536) exits */
+#define EXITLOG_CAP_MAX 65536u
+void exitlog_init(const char *path, uint64_t cap);
 /* record one exit, return its seq; also feeds the vCPU's expectations */
 uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec);
-/* next sequence number (= seq the next exit will get) */
-uint64_t exitlog_next_seq(void);
 /*
  * With the log lock held: copy entries with seq in [from, end) that match
  * (vCPU unless VMC_READ_F_ALL_VCPUS, reason, index per flags) into out[max];
@@ -179,12 +179,26 @@ struct chan_ctx {
 	struct vm *vm;
 	struct vcpu *vcpu;
 	uint64_t gpa;		/* where the block is */
+	uint32_t argsz;		/* its size */
 	uint64_t seq;		/* exit-log seq of the channel OUT itself */
+	/*
+	 * The op's output fields, bytes [out_off, out_end) of the block: the
+	 * handler declares them first thing (CHAN_OUT / CHAN_NO_OUT), and the
+	 * channel writes back only those (whatever ret is), then ret.  A
+	 * handler that declares nothing gets the whole copy written back.
+	 */
+	uint32_t out_off, out_end;
 };
+#define CHAN_OUT(ctx, type, first, last) do {					\
+	(ctx)->out_off = offsetof(type, first);					\
+	(ctx)->out_end = offsetof(type, last) + sizeof(((type *)0)->last);	\
+} while (0)
+#define CHAN_NO_OUT(ctx) ((ctx)->out_off = (ctx)->out_end = sizeof(struct vmc_req_hdr))
 /*
- * One op.  The handler gets a host copy of the block (argsz bytes, already
- * checked against min_argsz/max_argsz) and returns the value for hdr.ret
- * (0/positive or -VMC_E*).  The channel writes the copy back afterwards.
+ * One op.  The handler gets a host copy of the block (the snapshot: argsz
+ * bytes, already checked against min_argsz/max_argsz), declares its output
+ * fields, refuses non-zero padding fields with -VMC_EINVAL, and returns the
+ * value for hdr.ret (0/positive or -VMC_E*).
  */
 struct chan_op {
 	uint32_t op;
@@ -192,6 +206,14 @@ struct chan_op {
 	uint32_t min_argsz, max_argsz;
 	int32_t (*handler)(struct chan_ctx *ctx, void *block, uint32_t argsz);
 };
+/*
+ * A guest buffer the op writes into, other than the block itself: [gpa,
+ * gpa + len) must be in RAM (else *err = -VMC_EFAULT) and must not overlap
+ * the request block (else *err = -VMC_EINVAL: the write-back of the output
+ * fields would overwrite part of what the op wrote, or the reverse).
+ * Returns the host pointer, or NULL with *err set.
+ */
+void *chan_out_buf(const struct chan_ctx *ctx, uint64_t gpa, uint64_t len, int32_t *err);
 struct chan_family {
 	const char *name;
 	const struct chan_op *ops;

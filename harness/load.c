@@ -7,7 +7,10 @@
  * are checked against the file size and guest RAM before anything is
  * copied.  Any problem ends the harness with a message naming it, exit 2.
  *
- * Guest-physical layout below 640 KiB (the image must load above it):
+ * Guest-physical layout below 640 KiB (the image must load at or above
+ * 1 MiB: [640 KiB, 1 MiB) is the legacy hole the memory map leaves out or
+ * marks reserved, so a segment there would sit in memory the guest is told
+ * it must not use):
  *   0x0800  boot GDT (null, 0x08 flat code32, 0x10 flat data32)
  *   0x9000  multiboot info, 0x9100 memory map, 0x9200 boot loader name,
  *   0x9400  command line (up to CMDLINE_MAX bytes)
@@ -23,7 +26,7 @@
 
 #include "harness.h"
 
-#define LOAD_MIN	0xa0000ull	/* segments must load above the boot data area (640 KiB) */
+#define LOAD_MIN	0x100000ull	/* segments load at or above 1 MiB (first usable map entry) */
 #define GDT_ADDR	0x800u
 #define MBI_ADDR	0x9000u
 #define MMAP_ADDR	0x9100u
@@ -54,7 +57,7 @@ struct image {
 	uint32_t mb_flags;
 };
 
-static char errbuf[256];
+static char errbuf[512];
 
 #define FAIL(...) do {						\
 	snprintf(errbuf, sizeof(errbuf), __VA_ARGS__);		\
@@ -78,6 +81,50 @@ static const char *find_multiboot(const uint8_t *buf, size_t len, uint32_t *flag
 	       "in the first 8 KiB";
 }
 
+/*
+ * The program header count: e_phnum, or with e_phnum = PN_XNUM the sh_info
+ * of section header 0 (gABI).  Read here from the file, not through
+ * elf_getphdrnum(): libelf clamps the count to what fits in the file, so a
+ * huge count would surface later as an unreadable header.  Returns nonzero
+ * with errbuf set when there is no usable count.
+ */
+static int get_phnum(const uint8_t *buf, size_t len, const GElf_Ehdr *eh, size_t *phnum)
+{
+	bool is32 = buf[EI_CLASS] == ELFCLASS32;
+	size_t shsz = is32 ? sizeof(Elf32_Shdr) : sizeof(Elf64_Shdr);
+	size_t info_off = is32 ? offsetof(Elf32_Shdr, sh_info) : offsetof(Elf64_Shdr, sh_info);
+	uint32_t info;
+
+	*phnum = eh->e_phnum;
+	if (eh->e_phnum == 0) {
+		snprintf(errbuf, sizeof(errbuf), "no program headers (e_phnum 0)");
+		return -1;
+	}
+	if (eh->e_phnum != PN_XNUM)
+		return 0;
+	if (eh->e_shoff == 0) {
+		snprintf(errbuf, sizeof(errbuf), "e_phnum is PN_XNUM (0xffff), which puts the "
+			 "program header count in section header 0, but e_shoff is 0 (no "
+			 "section headers)");
+		return -1;
+	}
+	if (eh->e_shoff > len || shsz > len - eh->e_shoff) {
+		snprintf(errbuf, sizeof(errbuf), "truncated: e_phnum is PN_XNUM (0xffff) and "
+			 "section header 0 at offset %llu, which holds the program header count, "
+			 "runs past the end of the %zu-byte file",
+			 (unsigned long long)eh->e_shoff, len);
+		return -1;
+	}
+	memcpy(&info, buf + eh->e_shoff + info_off, sizeof(info));
+	*phnum = info;
+	if (info == 0) {
+		snprintf(errbuf, sizeof(errbuf), "e_phnum is PN_XNUM (0xffff) but section header "
+			 "0 gives sh_info 0: no program headers");
+		return -1;
+	}
+	return 0;
+}
+
 /* parse and validate; fills img; returns NULL or the problem */
 static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
 			       struct image *img)
@@ -93,8 +140,11 @@ static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
 	errbuf[0] = 0;
 	if (len == 0)
 		FAIL("empty file (0 bytes)");
-	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG))
+	if (memcmp(buf, ELFMAG, len < SELFMAG ? len : SELFMAG) || len < SELFMAG)
 		FAIL("not an ELF file (%zu bytes, no \\x7fELF magic)", len);
+	if (len < EI_NIDENT)
+		FAIL("truncated: %zu bytes, shorter than the %d-byte ELF identification",
+		     len, EI_NIDENT);
 	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
 		FAIL("bad ELF class %u (want ELFCLASS32 or ELFCLASS64)", buf[EI_CLASS]);
 	if (buf[EI_DATA] != ELFDATA2LSB)
@@ -114,11 +164,8 @@ static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
 	if (eh.e_type != ET_EXEC)
 		FAIL("ELF type %u is not ET_EXEC", eh.e_type);
 	phent = buf[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
-	phnum = eh.e_phnum;
-	if (phnum == PN_XNUM && elf_getphdrnum(e, &phnum) != 0)
-		FAIL("cannot read the extended program header count: %s", elf_errmsg(-1));
-	if (phnum == 0)
-		FAIL("no program headers");
+	if (get_phnum(buf, len, &eh, &phnum))
+		goto out;
 	if (eh.e_phentsize != phent)
 		FAIL("bad e_phentsize %u (want %zu)", eh.e_phentsize, phent);
 	if (eh.e_phoff > len || phnum > (len - eh.e_phoff) / phent)
@@ -147,8 +194,9 @@ static const char *parse_image(uint8_t *buf, size_t len, uint64_t mem_size,
 			     (unsigned long long)(mem_size >> 20));
 		if (add_overflows(ph.p_paddr, ph.p_memsz) || ph.p_paddr < LOAD_MIN ||
 		    ph.p_paddr + ph.p_memsz > mem_size)
-			FAIL("segment %zu: [0x%llx, +0x%llx) lies outside guest RAM above the boot area [640 KiB, "
-			     "%llu MiB)", i, (unsigned long long)ph.p_paddr,
+			FAIL("segment %zu: [0x%llx, +0x%llx) lies outside usable guest RAM [1 MiB, "
+			     "%llu MiB) (below 1 MiB are the boot data and the legacy hole the "
+			     "memory map marks reserved)", i, (unsigned long long)ph.p_paddr,
 			     (unsigned long long)ph.p_memsz,
 			     (unsigned long long)(mem_size >> 20));
 		s = &img->seg[img->nseg++];

@@ -21,6 +21,7 @@ struct options opts = {
 	.timeout_s = 90,
 	.stall_s = 10,
 	.console_cap = 4ull << 20,
+	.exit_log_cap = EXITLOG_CAP_MAX,
 };
 struct vm the_vm;
 
@@ -34,11 +35,6 @@ static int stopped;
 bool run_done(void)
 {
 	return __atomic_load_n(&run_is_done, __ATOMIC_SEQ_CST);
-}
-
-int run_verdict(void)
-{
-	return verdict;
 }
 
 void run_finish(int code, const char *fmt, ...)
@@ -58,10 +54,16 @@ void run_finish(int code, const char *fmt, ...)
 	culprit = current_vcpu_id();
 	__atomic_store_n(&run_is_done, 1, __ATOMIC_SEQ_CST);
 	console_flush();
+	/*
+	 * The reason line (docs/results.md): "ERROR: <why>" / "TIMEOUT: <why>",
+	 * one line on stderr.  A line break goes first: the guest's last console
+	 * output may lack one, and the runner reads stdout and stderr merged, so
+	 * without it the reason would be glued onto the guest's partial line.
+	 */
 	if (code == HX_ERROR)
-		fprintf(stderr, "ERROR: %s\n", msg);
+		fprintf(stderr, "\nERROR: %s\n", msg);
 	else if (code == HX_TIMEOUT)
-		fprintf(stderr, "TIMEOUT: %s\n", msg);
+		fprintf(stderr, "\nTIMEOUT: %s\n", msg);
 	else if (verbose)
 		warnx_h("%s (exit status %d)", msg, code);
 	for (int i = 0; i < the_vm.nr_vcpus; i++)
@@ -90,7 +92,9 @@ static void usage(FILE *f)
 "  -smp N            vCPUs (default 1; N > 1 uses the in-kernel irqchip)\n"
 "  -t SECONDS        whole-run deadline (default 90)\n"
 "  --stall SECONDS   TIMEOUT when a vCPU makes no progress this long (default 10, 0 = off)\n"
-"  --exit-log FILE   write every VM exit to FILE, one line each\n"
+"  --exit-log FILE   write the VM exits to FILE, one line each\n"
+"  --exit-log-cap N  FILE keeps the first N and the last N exits and says how many\n"
+"                    were dropped between them (1..65536, default 65536)\n"
 "  --console-cap N   console bytes (and as many of guest LOG text) before output\n"
 "                    is dropped (default 4194304)\n"
 "  --irqchip         create the in-kernel irqchip even with one vCPU\n"
@@ -178,6 +182,9 @@ static int parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--exit-log")) {
 			NEED_VAL();
 			opts.exit_log = val;
+		} else if (!strcmp(a, "--exit-log-cap")) {
+			NEED_VAL();
+			opts.exit_log_cap = parse_u64(a, val, 1, EXITLOG_CAP_MAX);
 		} else if (!strcmp(a, "--console-cap")) {
 			NEED_VAL();
 			opts.console_cap = parse_u64(a, val, 0, 1ull << 40);
@@ -216,7 +223,7 @@ int main(int argc, char **argv)
 	opts.payload = argv[pi];
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	load_validate(opts.payload, opts.mem_mib << 20);
-	exitlog_init(opts.exit_log);
+	exitlog_init(opts.exit_log, opts.exit_log_cap);
 	devices_init(opts.console_cap);
 	vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
 	load_payload(&the_vm, cmdline, &bi);
@@ -271,13 +278,13 @@ int main(int argc, char **argv)
 			for (int i = 0; i < the_vm.nr_vcpus; i++)
 				vcpu_kick(&the_vm.vcpus[i]);
 	}
-	int all_stopped = stopped == the_vm.nr_vcpus;
+	int still_running = the_vm.nr_vcpus - stopped;
 	pthread_mutex_unlock(&run_lock);
 	console_flush();
 	exitlog_close();
-	if (!all_stopped) {
+	if (still_running) {
 		fprintf(stderr, "vmc-harness: %d vCPU thread(s) did not leave KVM_RUN within 5 s\n",
-			the_vm.nr_vcpus - stopped);
+			still_running);
 		fflush(stderr);
 		_exit(verdict);
 	}

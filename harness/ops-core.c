@@ -13,8 +13,16 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_hello *h = block;
 	struct vm *vm = ctx->vm;
 
+	CHAN_OUT(ctx, struct vmc_hello, version, max_argsz);
 	(void)argsz;
 	h->version = VMC_CHAN_VERSION;
+	/* a client of another version gets the harness's version and nothing else */
+	if (h->client_version != VMC_CHAN_VERSION) {
+		h->features = 0;
+		h->flavor = h->nr_vcpus = h->vcpu_id = h->max_argsz = 0;
+		h->ram_size = 0;
+		return -VMC_EINVAL;
+	}
 	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH |
 		      vm->host.features;
 	if (vm->irqchip)
@@ -32,6 +40,7 @@ static int32_t op_caps(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_caps *c = block;
 	int fd, r;
 
+	CHAN_OUT(ctx, struct vmc_caps, value, value);
 	(void)argsz;
 	if (c->fd == VMC_CAPS_SYSTEM)
 		fd = ctx->vm->kvm_fd;
@@ -60,6 +69,9 @@ static int32_t op_log(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_log *l = block;
 	char text[VMC_LOG_MAX + 1];
 
+	CHAN_NO_OUT(ctx);
+	if (l->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	if (l->len > VMC_LOG_MAX)
 		return -VMC_EINVAL;
 	if (l->len > argsz - sizeof(*l))

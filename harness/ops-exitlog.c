@@ -13,6 +13,9 @@ static int32_t op_mark(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_exit_mark *m = block;
 
+	CHAN_OUT(ctx, struct vmc_exit_mark, mark, mark);
+	if (m->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)argsz;
 	exitlog_lock();
 	ctx->vcpu->mark = ctx->seq + 1;
@@ -28,14 +31,21 @@ static int32_t op_read(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	uint64_t bytes = (uint64_t)cap * sizeof(struct vmc_exit_rec);
 	void *out;
 	bool lost;
+	int32_t err;
 
+	CHAN_OUT(ctx, struct vmc_exit_read, count, lost);
+	if (r->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)argsz;
 	if (r->read_flags & ~(VMC_READ_F_REASON | VMC_READ_F_INDEX | VMC_READ_F_ALL_VCPUS))
 		return -VMC_EINVAL;
-	/* the whole buffer the guest claims must be RAM, even past READ_MAX */
-	if (!gpa_range_ok(ctx->vm, r->buf, (uint64_t)r->max_entries *
-			  sizeof(struct vmc_exit_rec)))
-		return -VMC_EFAULT;
+	/*
+	 * The whole buffer the guest claims must be RAM, even past READ_MAX,
+	 * and must not overlap this block.
+	 */
+	if (!chan_out_buf(ctx, r->buf, (uint64_t)r->max_entries * sizeof(struct vmc_exit_rec),
+			  &err))
+		return err;
 	out = gpa_ptr(ctx->vm, r->buf, bytes);
 	if (!out)
 		return -VMC_EFAULT;
@@ -53,6 +63,9 @@ static int32_t op_expect(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_expect *e = block;
 	struct expect_state *x = &ctx->vcpu->expect;
 
+	CHAN_NO_OUT(ctx);
+	if (e->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	if (e->count > VMC_EXPECT_MAX)
 		return -VMC_EINVAL;
 	if (argsz < sizeof(*e) + e->count * sizeof(struct vmc_expect_ent))
@@ -71,6 +84,7 @@ static int32_t op_expect_result(struct chan_ctx *ctx, void *block, uint32_t args
 	struct vmc_expect_result *res = block;
 	const struct expect_state *x = &ctx->vcpu->expect;
 
+	CHAN_OUT(ctx, struct vmc_expect_result, state, got);
 	(void)argsz;
 	exitlog_lock();
 	res->state = x->state;

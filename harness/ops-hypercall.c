@@ -30,6 +30,7 @@ static int32_t op_config(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct kvm_enable_cap cap = { .cap = VMC_KVM_CAP_EXIT_HYPERCALL };
 	int r;
 
+	CHAN_OUT(ctx, struct vmc_hc_config, supported, supported);
 	(void)argsz;
 	r = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, VMC_KVM_CAP_EXIT_HYPERCALL);
 	c->supported = r < 0 ? -errno : r;
@@ -60,6 +61,7 @@ static int32_t op_read(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_hc_read *r = block;
 	int32_t ret = 0;
 
+	CHAN_OUT(ctx, struct vmc_hc_read, total, rec);
 	(void)ctx;
 	(void)argsz;
 	pthread_mutex_lock(&hc_lock);

@@ -190,6 +190,7 @@ static int32_t op_policy(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct policy *p;
 	int32_t ret = 0;
 
+	CHAN_NO_OUT(ctx);
 	(void)ctx;
 	(void)argsz;
 	if (m->flags & ~VMC_MSRP_F_VALID)
@@ -236,6 +237,9 @@ static int32_t op_counters(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_msr_counters *m = block;
 	struct counted *c, zero = { 0 };
 
+	CHAN_OUT(ctx, struct vmc_msr_counters, rd, odd_reason);
+	if (m->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)ctx;
 	(void)argsz;
 	if (m->flags & ~VMC_MSRC_F_VALID)
@@ -268,13 +272,16 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	uint64_t bytes = (uint64_t)m->max_entries * sizeof(struct vmc_msr_exit);
 	void *out;
 	uint64_t have, first;
+	int32_t err;
 
+	CHAN_OUT(ctx, struct vmc_msr_last, count, total);
 	(void)argsz;
 	if (m->flags & ~VMC_MSRL_F_RESET)
 		return -VMC_EINVAL;
-	out = gpa_ptr(ctx->vm, m->buf, bytes);
+	/* in RAM (EFAULT) and not overlapping this block (EINVAL) */
+	out = chan_out_buf(ctx, m->buf, bytes, &err);
 	if (m->max_entries && !out)
-		return -VMC_EFAULT;
+		return err;
 	pthread_mutex_lock(&exit_lock);
 	have = ring_total < VMC_MSRL_RING ? ring_total : VMC_MSRL_RING;
 	if (have > m->max_entries)

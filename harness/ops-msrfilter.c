@@ -50,6 +50,7 @@ static int32_t op_enable_cap(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_msr_enable_cap *c = block;
 	struct kvm_enable_cap cap;
 
+	CHAN_OUT(ctx, struct vmc_msr_enable_cap, kvm_ret, kvm_ret);
 	(void)argsz;
 	if (c->pad)
 		return -VMC_EINVAL;
@@ -83,6 +84,7 @@ static int32_t op_set_filter(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	int32_t ret = 0;
 	int r;
 
+	CHAN_OUT(ctx, struct vmc_msr_set_filter, kvm_ret, kvm_ret);
 	(void)argsz;
 	if (s->harness_flags & ~VMC_MSRF_H_VALID)
 		return -VMC_EINVAL;
@@ -145,6 +147,9 @@ static int32_t op_filter_info(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_msr_filter_info *fi = block;
 
+	CHAN_OUT(ctx, struct vmc_msr_filter_info, installed, sets_failed);
+	if (fi->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	(void)ctx;
 	(void)argsz;
 	pthread_mutex_lock(&filter_lock);

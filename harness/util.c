@@ -7,18 +7,23 @@
 
 int verbose;
 
+void (*test_assert_hook)(const char *line);
+
 void test_assert_fail(const char *expr, const char *file, int line, int err,
 		      const char *fmt, ...)
 {
+	char msg[512], all[1024];
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "ERROR: harness assertion failed: %s\n  at %s:%d: errno %d (%s)\n  ",
-		expr, file, line, err, strerror(err));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	snprintf(all, sizeof(all), "harness assertion failed: %s at %s:%d: errno %d (%s): %s",
+		 expr, file, line, err, strerror(err), msg);
+	if (test_assert_hook)
+		test_assert_hook(all);
+	fflush(stdout);
+	fprintf(stderr, "\nERROR: %s\n", all);
 	exit(HX_ERROR);
 }
 

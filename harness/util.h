@@ -2,9 +2,19 @@
  * vmc-harness: small host-side helpers shared by every harness file.
  *
  * TEST_ASSERT(cond, fmt, ...) checks a condition the harness itself relies
- * on (an ioctl that must work, an invariant).  On failure it prints the
- * expression, file:line, errno and the message, and ends the process with
- * HX_ERROR (4): a broken harness or host is an ERROR, never a PASS.
+ * on (an ioctl that must work, an invariant).  On failure it builds one
+ * line, "harness assertion failed: EXPR at FILE:LINE: errno N (text): MSG",
+ * and ends the run as ERROR (4): a broken harness or host is an ERROR,
+ * never a PASS.
+ *   - On a vCPU thread (test_assert_hook, set by vcpu.c) the run ends
+ *     through the normal path: run_finish(HX_ERROR, line) (the reason line
+ *     on stderr), this vCPU's register dump, then the thread leaves with
+ *     pthread_exit() and main.c flushes the console and the exit log and
+ *     exits 4.  pthread_exit() runs cleanup handlers only: code that holds a
+ *     lock across something that can assert wraps it in
+ *     pthread_cleanup_push(), or the other threads would block on it
+ *     (channel.c does this for the channel lock).
+ *   - Elsewhere it prints "ERROR: <line>" and exits with HX_ERROR.
  */
 #ifndef HARNESS_UTIL_H
 #define HARNESS_UTIL_H
@@ -33,6 +43,13 @@ void test_assert_fail(const char *expr, const char *file, int line, int err,
 		test_assert_fail(#cond, __FILE__, __LINE__, errno,		\
 				 fmt, ##__VA_ARGS__);				\
 } while (0)
+
+/*
+ * Called with the assertion's line before the process would exit; when it
+ * returns, the process exits.  vcpu.c's hook never returns on a vCPU
+ * thread (it ends the run and the thread) and returns on any other.
+ */
+extern void (*test_assert_hook)(const char *line);
 
 /* print "vmc-harness: <msg>" to stderr and exit with code */
 void die(int code, const char *fmt, ...)

@@ -16,6 +16,10 @@
  * (a VMCALL on kvm_pvm, spec E.3).  On each tick the thread checks
  * progress: a runnable vCPU with no exits and an unchanged RIP for --stall
  * seconds ends the run as TIMEOUT; main.c enforces the deadline.
+ *
+ * A TEST_ASSERT on a vCPU thread (vcpu_assert_hook) ends the run as ERROR
+ * with the assertion as the reason, dumps this vCPU and leaves the thread
+ * through the same vcpu_thread_leave() as a normal stop (util.h).
  */
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -29,20 +33,42 @@
 #define KICK_SIG	SIGUSR1
 #define TICK_MS		200
 
-static __thread struct kvm_run *tls_run;
+static __thread struct vcpu *tls_vcpu;	/* the vCPU this thread runs */
 static __thread int tls_vcpu_id = -1;
+static __thread timer_t tls_timer;
+static __thread bool tls_timer_ok, tls_leaving;
 static struct kvm_cpuid2 *cpuid;
+/* v->thread and v->started: written by vcpu_start, read by vcpu_kick */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int current_vcpu_id(void)
 {
 	return tls_vcpu_id;
 }
 
+/*
+ * Never runs: KICK_SIG is blocked outside KVM_RUN and consumed by
+ * eat_kick().  It must exist all the same: with SIG_DFL a SIGUSR1 that
+ * arrives inside KVM_RUN (where it is unblocked) would kill the process,
+ * and with SIG_IGN it would be discarded without interrupting KVM_RUN.
+ */
 static void kick_handler(int sig)
 {
 	(void)sig;
-	if (tls_run)
-		tls_run->immediate_exit = 1;
+}
+
+static void vcpu_thread_leave(struct vcpu *v);
+
+/* test_assert_hook: a TEST_ASSERT on a vCPU thread ends the run, not the process */
+static void vcpu_assert_hook(const char *line)
+{
+	struct vcpu *v = tls_vcpu;
+
+	if (!v || tls_leaving)
+		return;		/* not a vCPU thread, or asserting while leaving */
+	run_finish(HX_ERROR, "%s", line);
+	vcpu_thread_leave(v);
+	pthread_exit(NULL);
 }
 
 void vcpu_signals_init(void)
@@ -62,6 +88,7 @@ void vcpu_signals_init(void)
 	r = pthread_sigmask(SIG_BLOCK, &set, NULL);
 	errno = r;
 	TEST_ASSERT(r == 0, "pthread_sigmask(SIG_BLOCK, KICK_SIG)");
+	test_assert_hook = vcpu_assert_hook;
 }
 
 /* the signal mask during KVM_RUN: the caller's, with KICK_SIG unblocked */
@@ -205,8 +232,10 @@ uint64_t vcpu_rip(struct vcpu *v)
 void vcpu_kick(struct vcpu *v)
 {
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&start_lock);
 	if (v->started)
 		pthread_kill(v->thread, KICK_SIG);
+	pthread_mutex_unlock(&start_lock);
 }
 
 /* guest bytes at linear address lin (paging-aware through KVM_TRANSLATE) */
@@ -460,17 +489,17 @@ static void *vcpu_thread(void *arg)
 		.it_interval = { 0, TICK_MS * 1000000L },
 		.it_value = { 0, TICK_MS * 1000000L },
 	};
-	timer_t timer;
 	uint64_t last_ns = now_ns(), stalled_ns = 0;
 
-	tls_run = v->run;
+	tls_vcpu = v;
 	tls_vcpu_id = v->id;
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = KICK_SIG;
 	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	TEST_ASSERT(timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0, "timer_create");
-	TEST_ASSERT(timer_settime(timer, 0, &its, NULL) == 0, "timer_settime");
+	TEST_ASSERT(timer_create(CLOCK_MONOTONIC, &sev, &tls_timer) == 0, "timer_create");
+	tls_timer_ok = true;
+	TEST_ASSERT(timer_settime(tls_timer, 0, &its, NULL) == 0, "timer_settime");
 	v->exits_at_tick = ~0ull;
 
 	while (!run_done()) {
@@ -492,17 +521,28 @@ static void *vcpu_thread(void *arg)
 		v->exits++;
 		handle_exit(v);
 	}
-	timer_delete(timer);
-	tls_run = NULL;
-	run_vcpu_stopped(v);
+	vcpu_thread_leave(v);
 	return NULL;
+}
+
+/* the end of every vCPU thread, normal or through vcpu_assert_hook */
+static void vcpu_thread_leave(struct vcpu *v)
+{
+	tls_leaving = true;
+	if (tls_timer_ok)
+		timer_delete(tls_timer);
+	tls_timer_ok = false;
+	run_vcpu_stopped(v);
 }
 
 void vcpu_start(struct vcpu *v)
 {
-	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	int r;
 
+	pthread_mutex_lock(&start_lock);
+	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	v->started = r == 0;
+	pthread_mutex_unlock(&start_lock);
 	errno = r;
 	TEST_ASSERT(r == 0, "pthread_create for vcpu%d", v->id);
-	v->started = true;
 }

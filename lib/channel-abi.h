@@ -92,7 +92,7 @@ struct vmc_req_hdr {
 
 struct vmc_hello {
 	struct vmc_req_hdr hdr;
-	uint32_t client_version;	/* in: VMC_CHAN_VERSION the guest speaks */
+	uint32_t client_version;	/* in: VMC_CHAN_VERSION the guest speaks (else EINVAL) */
 	uint32_t version;		/* out: harness protocol version */
 	uint64_t features;		/* out: VMC_FEAT_* */
 	uint32_t flavor;		/* out: VMC_FLAVOR_* */

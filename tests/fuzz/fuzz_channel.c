@@ -50,7 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vcpu0.vm = vm;
 	vcpu0.id = 0;
 	vcpu0.fd = -1;
-	exitlog_init(NULL);
+	exitlog_init(NULL, EXITLOG_CAP_MAX);
 	return 0;
 }
 

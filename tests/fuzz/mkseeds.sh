@@ -27,6 +27,13 @@ for off in 4 5 16 18 28 42 44; do
 	} >"$out/elf/flip-$off"
 done
 
+# e_phnum = PN_XNUM (0xffff): the count moves to section header 0's sh_info
+{
+	head -c 44 "$payload"
+	printf '\xff\xff'
+	tail -c +47 "$payload"
+} >"$out/elf/xnum"
+
 # byte N... -> the bytes N & 255 on stdout
 byte() {
 	local n
@@ -47,5 +54,15 @@ for op in 0x0001 0x0002 0x0003 0x0101 0x0102 0x0103 0x0104 0x0201 0x0202 0x0203 
 		block 256 0 "$sz" "$op" >"$out/channel/op-$op-$sz"
 	done
 done
+# HELLO from a v1 client (client_version 1): the one that succeeds
+{
+	byte 0 1 0
+	le32 56
+	le32 1
+	le32 0
+	le32 0
+	le32 1
+	head -c 36 /dev/zero
+} >"$out/channel/hello-v1"
 block 0 1 48 0x0001 >"$out/channel/above-ram"
 block 65530 0 48 0x0001 >"$out/channel/straddle-end"

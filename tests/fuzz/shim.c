@@ -17,11 +17,6 @@ bool run_done(void)
 	return false;
 }
 
-int run_verdict(void)
-{
-	return 0;
-}
-
 void run_finish(int code, const char *fmt, ...)
 {
 	va_list ap;

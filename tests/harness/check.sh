@@ -2,12 +2,16 @@
 # Harness robustness tests (make check), for both build/host/vmc-harness and
 # the ASan/UBSan build build/host/vmc-harness-asan:
 #  - a malformed-ELF corpus made at test time by mkbadelf (truncated, wrong
-#    class/machine, segments outside RAM or overlapping, huge memsz, entry
+#    class/machine, PN_XNUM program header counts, segments outside RAM, in
+#    the legacy hole [640 KiB, 1 MiB) or overlapping, huge memsz, entry
 #    outside the segments, empty file, ...): each must end with exit 2 and
 #    a message naming the problem, never a crash; two valid files from the
 #    same generator must boot (exit 1), so the bad ones fail for their reason;
 #  - hostile fixture guests (tests/guests/hostile_*.c): malformed channel
-#    requests (PASS: the guest checks the error codes itself), console and
+#    requests (PASS: the guest checks the error codes itself), the channel's
+#    rules on padding, output buffers overlapping the block, the client
+#    version and a block rewritten while it is served (hostile_chanrules,
+#    with VMC_HARNESS_REWRITE_OP for the last), console and
 #    LOG flood (output capped, one note, verdict kept; nothing lost through a pipe
 #    that stalls while the kick timer fires), triple fault (ERROR naming
 #    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
@@ -15,8 +19,13 @@
 #    loop (TIMEOUT by the progress watchdog and by the deadline), VMCALL on
 #    kvm_pvm (TIMEOUT although KVM_RUN never returns by itself);
 #  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
-#    under its own number); an --exit-log longer than the exit ring;
-#  - option and usage errors (exit 2), --host-info keys, x86/channel.
+#    under its own number); an --exit-log longer than the exit ring, and
+#    one capped at the first and last --exit-log-cap exits (console flood);
+#  - the reason line after a partial console line (hostile_nonl); a
+#    TEST_ASSERT on a vCPU thread ending the run through the normal path;
+#  - option and usage errors (exit 2), --host-info keys, x86/channel;
+#  - the ThreadSanitizer build (vmc-harness-tsan): vCPU threads started and
+#    stopped at once with -smp 4, no data race reported.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
 # from the harness's own TIMEOUT 124) and must not print a sanitizer report.
 # Runs needing /dev/kvm SKIP with the reason when it is not usable.
@@ -197,6 +206,8 @@ guest() {
 
 guest hostile_badreq 60 1 "" -t 50
 guest hostile_ring 60 1 "" -t 50
+guest hostile_chanrules 30 1 "" -t 20
+VMC_HARNESS_REWRITE_OP=1 guest hostile_chanrules 30 1 "" -t 20 -- rewrite
 guest hostile_triple 20 4 "SHUTDOWN (triple fault)" -t 10
 guest hostile_port 20 4 "OUT port 0x80" -t 10
 guest hostile_port 20 4 "no status of lib/status.h" -t 10 -- exitval 38
@@ -214,6 +225,61 @@ if [ -d /sys/module/kvm_pvm ]; then
 else
 	skip "hostile_vmcall" "only a hang fixture on kvm_pvm (spec E.3); this host has no /sys/module/kvm_pvm"
 fi
+
+# the guest's last console output has no newline when the run ends badly:
+# in stdout and stderr merged (what the runner reads) the reason line must
+# start a line and be complete (docs/results.md)
+for h in "${builds[@]}"; do
+	for c in "triple 4 ERROR: unhandled exit SHUTDOWN on vcpu0 at RIP 0x*: SHUTDOWN (triple fault)" \
+		"port 4 ERROR: unhandled exit IO on vcpu0: OUT port 0x80 size 1 count 1, no device at that port" \
+		"tight 124 TIMEOUT: vcpu0 made no progress for *s (no exits, RIP stuck at 0x*)" \
+		"busy 124 TIMEOUT: deadline of 2 s passed (-t)"; do
+		read -r how want line <<<"$c"
+		if [ $kvm_ok = no ]; then
+			skip "$h: partial line then $how" "$kvm_why"
+			continue
+		fi
+		timeout -s KILL 20 "$B/$h" -t 2 --stall 1 "$G/hostile_nonl.flat" "$how" >"$T/out" 2>&1
+		RC=$?
+		cp "$T/out" "$T/err"
+		sane "$h: partial line then $how" || continue
+		got=$(grep -a -m1 -E '^(ERROR|TIMEOUT): ' "$T/out")
+		# shellcheck disable=SC2053 # $line is a glob on purpose
+		if [ "$RC" -eq "$want" ] && [[ $got == $line ]]; then
+			pass "$h: partial console line then $how: exit $want, reason on its own line"
+		else
+			fail "$h: partial console line then $how" "exit $RC (want $want), reason line '$got', output: $(tail -c 300 "$T/out" | tr '\n' '|')"
+		fi
+	done
+done
+
+# a TEST_ASSERT on a vCPU thread (injected at the 3rd channel request, with
+# the channel lock held; VMC_HARNESS_FAIL_AT, harness/channel.c) ends the
+# run through the normal path: exit 4, one reason line with expression,
+# file:line and errno, the vCPU's register dump, and the exit log written
+# up to the request that failed (its channel OUT is the last line)
+for h in "${builds[@]}"; do
+	if [ $kvm_ok = no ]; then
+		skip "$h: TEST_ASSERT on a vCPU thread" "$kvm_why"
+		continue
+	fi
+	rm -f "$T/exits"
+	VMC_HARNESS_FAIL_AT=chan:3 run 20 "$B/$h" -t 10 --exit-log "$T/exits" "$G/hostile_badreq.flat"
+	sane "$h: TEST_ASSERT on a vCPU thread" || continue
+	reason=$(grep -m1 '^ERROR: ' "$T/err")
+	last=$(tail -n 1 "$T/exits" 2>/dev/null)
+	if [ "$RC" -ne 4 ]; then
+		fail "$h: TEST_ASSERT on a vCPU thread" "exit $RC, want 4: $(head -c 300 "$T/err")"
+	elif [[ $reason != "ERROR: harness assertion failed: nr_requests != fail_at_request() at harness/channel.c:"[0-9]*": errno "[0-9]*" ("*"): channel request 3: failure injected"* ]]; then
+		fail "$h: TEST_ASSERT reason line" "'$reason'"
+	elif ! grep -q '^vcpu0 registers' "$T/err"; then
+		fail "$h: TEST_ASSERT on a vCPU thread dumps its registers" "$(head -c 300 "$T/err")"
+	elif [[ $last != *" 0 IO 0xf8 4 0x1 "* ]] || [ "$(grep -c ' IO 0xf8 4 0x1 ' "$T/exits")" -ne 3 ]; then
+		fail "$h: TEST_ASSERT on a vCPU thread writes the exit log" "last line '$last', $(grep -c ' IO 0xf8 4 0x1 ' "$T/exits" 2>/dev/null) channel OUTs (want 3)"
+	else
+		pass "$h: TEST_ASSERT on a vCPU thread: exit 4, reason line, register dump, exit log up to the failing request"
+	fi
+done
 
 # console flood: cap 64 KiB, flood 256 KiB
 cap=65536
@@ -308,6 +374,68 @@ else
 		fi
 	else
 		fail "exit log over the ring size" "bench_exits exit $RC"
+	fi
+fi
+
+# the exit log is capped like the console: a 256 KiB console flood (one exit
+# per byte, > 262144 exits) leaves by default at most the first and last
+# 65536 exits plus one note; with --exit-log-cap 1000 exactly seq 0..999,
+# "# D exits dropped" with D = total - 2000, then the last 1000 in order,
+# ending with the OUT to the exit port
+if [ $kvm_ok = no ]; then
+	skip "exit log capped" "$kvm_why"
+else
+	run 60 "$B/vmc-harness" -t 50 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
+	if sane "exit log capped (default)"; then
+		lines=$(grep -vc '^#' "$T/exits")
+		notes=$(grep -c '^# [0-9]* exits dropped here' "$T/exits")
+		if [ "$RC" -eq 1 ] && [ "$lines" -eq 131072 ] && [ "$notes" -eq 1 ]; then
+			pass "exit log of a console flood capped at 2 x 65536 exits with one note"
+		else
+			fail "exit log capped (default)" "exit $RC, $lines exit lines (want 131072), $notes notes, $(wc -c <"$T/exits") bytes"
+		fi
+	fi
+	run 60 "$B/vmc-harness" -t 50 --exit-log-cap 1000 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
+	if sane "exit log capped (--exit-log-cap 1000)"; then
+		# seq of every line in order; the note's count must close the gap
+		got=$(awk '/^# [0-9]+ exits dropped here/ { d = $2; nd++; next }
+			/^#/ { next }
+			{ if (n < 1000) { if ($1 != n) bad = 1 } else if (n == 1000) { t = $1 } else if ($1 != prev + 1) bad = 1
+			  prev = $1; n++ }
+			END { print n, nd + 0, bad + 0, (t == 1000 + d) ? "ok" : "gap " t " vs " d }' "$T/exits")
+		last=$(tail -n 1 "$T/exits")
+		if [ "$RC" -eq 1 ] && [ "$got" = "2000 1 0 ok" ] && [[ $last == *" IO 0xf4 "* ]]; then
+			pass "--exit-log-cap 1000: seq 0..999, one note with the number dropped, the last 1000 in order"
+		else
+			fail "exit log capped (--exit-log-cap 1000)" "exit $RC, lines/notes/bad/gap '$got', last '$last'"
+		fi
+	fi
+fi
+
+# ThreadSanitizer build: the vCPU threads and main share only synchronised
+# state.  A guest whose first instruction ends the run, with -smp 4, makes
+# vCPU 0 call run_finish (which kicks every vCPU) while main is still
+# starting the others (v->thread/v->started were written unguarded).
+if [ ! -x "$B/vmc-harness-tsan" ]; then
+	skip "vmc-harness-tsan" "not built (make $B/vmc-harness-tsan)"
+elif [ -n "$(find harness lib/status.h lib/*-abi.h lib/x86/*-abi.h -newer "$B/vmc-harness-tsan" -name '*.[ch]' 2>/dev/null | head -n 1)" ]; then
+	fail "vmc-harness-tsan" "stale (make $B/vmc-harness-tsan)"
+elif [ $kvm_ok = no ]; then
+	skip "vmc-harness-tsan: -smp 4 start and stop" "$kvm_why"
+elif run 10 "$B/vmc-harness-tsan" -h && [ "$RC" -ne 0 ]; then
+	skip "vmc-harness-tsan: -smp 4 start and stop" "ThreadSanitizer cannot run on this host (vmc-harness-tsan -h: exit $RC, $(head -c 200 "$T/err"))"
+else
+	races=0 bad=""
+	for _ in 1 2 3 4 5; do
+		TSAN_OPTIONS=halt_on_error=0:exitcode=66 run 30 "$B/vmc-harness-tsan" -t 10 -smp 4 \
+			"$T/corpus/good32.elf"
+		grep -q 'WARNING: ThreadSanitizer' "$T/err" && races=$((races + 1))
+		[ "$RC" -ne 1 ] && bad="$bad $RC"
+	done
+	if [ $races -eq 0 ] && [ -z "$bad" ]; then
+		pass "vmc-harness-tsan: -smp 4, run ended at once, 5 runs: no data race"
+	else
+		fail "vmc-harness-tsan: -smp 4 start and stop" "$races of 5 runs with a TSan report, exit statuses:$bad ($(grep -m1 -A3 'WARNING: ThreadSanitizer' "$T/err" | tr '\n' '|'))"
 	fi
 fi
 

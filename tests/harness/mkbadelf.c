@@ -16,6 +16,7 @@
 
 #define BASE	0x100000u
 #define CODE_OFF 0x100u
+#define SHDR_OFF 0x180u	/* section header 0, for the PN_XNUM cases */
 #define FILE_SZ	0x200u
 
 static uint8_t img[FILE_SZ];
@@ -92,6 +93,19 @@ static void good64(void)
 	put_code();
 }
 
+/* e_phnum = PN_XNUM: the count is section header 0's sh_info (gABI) */
+static void xnum32(uint32_t count)
+{
+	Elf32_Shdr *sh = (Elf32_Shdr *)(img + SHDR_OFF);
+
+	eh32()->e_phnum = PN_XNUM;
+	eh32()->e_shoff = SHDR_OFF;
+	eh32()->e_shentsize = sizeof(Elf32_Shdr);
+	eh32()->e_shnum = 1;
+	memset(sh, 0, sizeof(*sh));
+	sh->sh_info = count;
+}
+
 static void emit(const char *name, size_t len, int rc, const char *want)
 {
 	char path[4096];
@@ -116,9 +130,11 @@ int main(int argc, char **argv)
 
 	good32(1); emit("good32", FILE_SZ, 1, "");
 	good64(); emit("good64", FILE_SZ, 1, "");
+	good32(1); xnum32(1); emit("good32-xnum", FILE_SZ, 1, "");
 
 	emit("empty", 0, 2, "empty file");
-	good32(1); emit("short", 10, 2, "not an ELF");
+	good32(1); emit("magic-only", SELFMAG, 2, "truncated: 4 bytes");
+	good32(1); emit("short", 10, 2, "truncated: 10 bytes");
 	good32(1); emit("truncated-ehdr", 40, 2, "truncated ELF header");
 	good32(1); emit("truncated-phdr", 60, 2, "truncated");
 	good32(1); emit("truncated-data", CODE_OFF + 8, 2, "truncated");
@@ -129,13 +145,23 @@ int main(int argc, char **argv)
 	good64(); eh64()->e_machine = EM_386; emit("elf64-em386", FILE_SZ, 2, "machine 3,");
 	good32(1); eh32()->e_type = ET_DYN; emit("not-exec", FILE_SZ, 2, "ET_EXEC");
 	good32(1); eh32()->e_phnum = 0xfff0; emit("phnum-huge", FILE_SZ, 2, "truncated");
+	good32(1); eh32()->e_phnum = 0; emit("phnum-zero", FILE_SZ, 2, "no program headers (e_phnum 0)");
+	good32(1); eh32()->e_phnum = PN_XNUM; emit("xnum-no-shdr", FILE_SZ, 2, "e_shoff is 0");
+	good32(1); xnum32(0); emit("xnum-zero", FILE_SZ, 2, "sh_info 0: no program headers");
+	good32(1); xnum32(0x10000);
+	emit("xnum-huge", FILE_SZ, 2, "truncated: 65536 program headers");
+	good32(1); xnum32(1); eh32()->e_shoff = FILE_SZ - 8;
+	emit("xnum-shdr-past-end", FILE_SZ, 2, "section header 0 at offset");
 	good32(1); eh32()->e_phentsize = 7; emit("bad-phentsize", FILE_SZ, 2, "e_phentsize");
 	good32(1); ph32(0)->p_type = PT_NOTE; emit("no-load", FILE_SZ, 2, "no loadable");
-	good32(1); ph32(0)->p_paddr = 0x8000000; emit("outside-ram", FILE_SZ, 2, "outside guest RAM");
-	good32(1); ph32(0)->p_paddr = 0x1000; emit("boot-area", FILE_SZ, 2, "outside guest RAM");
-	good32(1); ph32(0)->p_paddr = 0x3fff800; emit("straddle-ram-end", FILE_SZ, 2, "outside guest RAM");
+	good32(1); ph32(0)->p_paddr = 0x8000000; emit("outside-ram", FILE_SZ, 2, "outside usable guest RAM");
+	good32(1); ph32(0)->p_paddr = 0x1000; emit("boot-area", FILE_SZ, 2, "outside usable guest RAM");
+	good32(1); ph32(0)->p_paddr = 0xa0000; emit("legacy-hole", FILE_SZ, 2, "legacy hole");
+	good32(1); ph32(0)->p_paddr = 0xf0000; emit("bios-reserved", FILE_SZ, 2, "legacy hole");
+	good32(1); ph32(0)->p_paddr = 0xff800; emit("straddle-1mib", FILE_SZ, 2, "legacy hole");
+	good32(1); ph32(0)->p_paddr = 0x3fff800; emit("straddle-ram-end", FILE_SZ, 2, "outside usable guest RAM");
 	good64(); ph64(0)->p_paddr = 0xfffffffffffff000ull; ph64(0)->p_memsz = 0x2000;
-	emit("wrap64", FILE_SZ, 2, "outside guest RAM");
+	emit("wrap64", FILE_SZ, 2, "outside usable guest RAM");
 	good32(1); ph32(0)->p_memsz = 0xfffff000u; emit("huge-memsz", FILE_SZ, 2, "larger than guest RAM");
 	good32(1); ph32(0)->p_filesz = 0x2000; emit("filesz-gt-memsz", FILE_SZ, 2, "filesz");
 	good32(1); ph32(0)->p_offset = 0xfffffff0u; emit("offset-wrap", FILE_SZ, 2, "truncated");
