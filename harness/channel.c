@@ -22,6 +22,9 @@ static const struct chan_family *const families[] = {
 	&ops_hypercall_family,
 	&ops_msrfilter_family,
 	&ops_msrexit_family,
+	&ops_coalesced_family,
+	&ops_exception_family,
+	&ops_memslot_family,
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -79,6 +79,8 @@ const char *exit_reason_name(uint32_t reason)
 {
 	if (reason < ARRAY_SIZE(reason_names) && reason_names[reason])
 		return reason_names[reason];
+	if (reason == VMC_EXIT_COALESCED)
+		return "COALESCED";
 	return "?";
 }
 

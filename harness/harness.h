@@ -224,6 +224,7 @@ struct chan_family {
 	 * handled it (the vCPU then re-enters), false to pass.
 	 */
 	bool (*handle_exit)(struct vcpu *v, const struct vmc_exit_rec *rec);
+	int (*reapply)(struct vm *vm);
 };
 /* the families (ops-*.c); channel.c holds the one table of them */
 extern const struct chan_family ops_core_family;
@@ -231,6 +232,13 @@ extern const struct chan_family ops_exitlog_family;
 extern const struct chan_family ops_hypercall_family;	/* ops-hypercall.c */
 extern const struct chan_family ops_msrfilter_family;	/* ops-msrfilter.c */
 extern const struct chan_family ops_msrexit_family;	/* ops-msrexit.c */
+extern const struct chan_family ops_coalesced_family;	/* ops-coalesced.c */
+extern const struct chan_family ops_exception_family;	/* ops-exception.c */
+extern const struct chan_family ops_memslot_family;	/* ops-memslot.c */
+/* vcpu.c hooks of ops-coalesced.c: drain the ring before an exit is handled */
+void coalesced_drain(struct vcpu *v);
+/* an ordinary KVM_EXIT_IO inside a coalesced zone: true = handled */
+bool coalesced_claim_pio(struct vcpu *v);
 /* install the kept MSR filter and exit mask in vm (migration); 0 or -errno */
 int msrfilter_reapply(struct vm *vm);
 

@@ -25,6 +25,7 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	}
 	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH |
 		      vm->host.features;
+	h->features |= VMC_FEAT_COALESCED | VMC_FEAT_EXC_INJECT | VMC_FEAT_MEMSLOT;
 	if (vm->irqchip)
 		h->features |= VMC_FEAT_IRQCHIP;
 	h->flavor = (uint32_t)vm->host.flavor;

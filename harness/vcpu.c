@@ -405,7 +405,7 @@ static void handle_exit(struct vcpu *v)
 	char why[512];
 
 	if (run->exit_reason == KVM_EXIT_IO) {
-		if (devices_pio(v))
+		if (devices_pio(v) || coalesced_claim_pio(v))
 			return;
 		run_finish(HX_ERROR, "unhandled exit IO on vcpu%d: %s port 0x%x size %u "
 			   "count %u, no device at that port", v->id,
@@ -519,6 +519,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits++;
+		coalesced_drain(v);	/* ring entries precede the exit that follows them */
 		handle_exit(v);
 	}
 	vcpu_thread_leave(v);

@@ -82,6 +82,9 @@ struct vmc_req_hdr {
 #define VMC_FEAT_CAP_COALESCED_PIO	(1ull << 19)	/* cap 162 > 0 */
 #define VMC_FEAT_CAP_COALESCED_MMIO	(1ull << 20)	/* cap 15 > 0 */
 #define VMC_FEAT_CAP_EXCEPTION_PAYLOAD	(1ull << 21)	/* cap 164 > 0 */
+#define VMC_FEAT_COALESCED		(1ull << 28)	/* family 0x05, lib/coalesced-abi.h */
+#define VMC_FEAT_EXC_INJECT		(1ull << 29)	/* family 0x06, lib/exception-abi.h */
+#define VMC_FEAT_MEMSLOT		(1ull << 30)	/* family 0x07, lib/memslot-abi.h */
 
 /* host flavor (HELLO.flavor, and flavor= in vmc-harness --host-info) */
 #define VMC_FLAVOR_NONE		0
@@ -123,6 +126,15 @@ struct vmc_log {
 #define VMC_EXITF_OUT		(1u << 0)	/* I/O OUT, WRMSR, MMIO write */
 #define VMC_EXITF_STRING	(1u << 1)	/* INS/OUTS with count > 1 */
 #define VMC_EXITF_BAD		(1u << 2)	/* the device rejected the access */
+#define VMC_EXITF_PIO		(1u << 3)	/* VMC_EXIT_COALESCED: entry.pio != 0 */
+/*
+ * Record kinds that are not KVM exits (reason >= 0x1000):
+ * VMC_EXIT_COALESCED: one coalesced MMIO/PIO ring entry, drained before the
+ * exit that follows it (lib/coalesced-abi.h): index = low 32 bits of
+ * phys_addr (the port for PIO), size = len, flags OUT | PIO if pio, data =
+ * the first 8 data bytes, rip = 0 (KVM gives none).
+ */
+#define VMC_EXIT_COALESCED	0x1000
 struct vmc_exit_rec {
 	uint32_t seq;		/* global exit number (low 32 bits) */
 	uint16_t vcpu;

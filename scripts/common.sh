@@ -28,7 +28,7 @@ declare -gA VMC_ARCHDIR=([x86_64]=x86 [s390x]=s390x [arm64]=arm)
 declare -gA VMC_ARCH_ENVS=([x86_64]="x86_64 x86_64-efi" [s390x]=s390x [arm64]=arm64)
 # artefact suffix per environment
 declare -gA VMC_ENV_EXT=([x86_64]=flat [x86_64-efi]=efi [s390x]=elf [arm64]=flat)
-VMC_CFG_KEYS="file arch envs runner smp args qemu_params harness_params groups timeout requires"
+VMC_CFG_KEYS="file arch envs runner smp args qemu_params harness_params groups timeout requires modparams"
 VMC_RUNNERS="qemu harness any"
 VMC_CAPS="kvm kvm-vmx-svm snp ap efi"
 VMC_DEFAULT_TIMEOUT=90

@@ -15,7 +15,9 @@
 #    LOG flood (output capped, one note, verdict kept; nothing lost through a pipe
 #    that stalls while the kick timer fires), triple fault (ERROR naming
 #    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
-#    and EXIT_READ (lost = 1, only real exits returned), tight loop and busy
+#    and EXIT_READ (lost = 1, only real exits returned), the coalesced /
+#    exception / memslot families' own checks (k420_bookkeeping, with the
+#    COALESCED lines of --exit-log), tight loop and busy
 #    loop (TIMEOUT by the progress watchdog and by the deadline), VMCALL on
 #    kvm_pvm (TIMEOUT although KVM_RUN never returns by itself);
 #  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
@@ -208,6 +210,17 @@ guest hostile_badreq 60 1 "" -t 50
 guest hostile_ring 60 1 "" -t 50
 guest hostile_chanrules 30 1 "" -t 20
 VMC_HARNESS_REWRITE_OP=1 guest hostile_chanrules 30 1 "" -t 20 -- rewrite
+# coalesced / exception / memslot families: the harness's bookkeeping; the
+# drained ring entries must be in --exit-log as COALESCED lines, in order
+guest k420_bookkeeping 60 1 "" -t 50 --exit-log "$T/k420.exits"
+if [ $kvm_ok = yes ]; then
+	if [ "$(awk '$3 == "COALESCED" && $4 == "0xe0" { printf "%s,", $7 }' \
+		"$T/k420.exits" 2>/dev/null)" = "0x1,0x2,0x3," ]; then
+		pass "k420_bookkeeping: --exit-log has the 3 ring entries as COALESCED lines, in order"
+	else
+		fail "k420_bookkeeping --exit-log" "COALESCED lines for port 0xe0 are not 0x1,0x2,0x3"
+	fi
+fi
 guest hostile_triple 20 4 "SHUTDOWN (triple fault)" -t 10
 guest hostile_port 20 4 "OUT port 0x80" -t 10
 guest hostile_port 20 4 "no status of lib/status.h" -t 10 -- exitval 38

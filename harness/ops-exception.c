@@ -1,0 +1,143 @@
+/*
+ * vmc-harness channel ops, family 0x06: exception injection with payload
+ * (docs/channel.md "Exception injection"; wire format lib/exception-abi.h;
+ * KVM side specs/kvm-x86.md §D.2).
+ *
+ *   EXC_CAP     KVM_ENABLE_CAP(KVM_CAP_EXCEPTION_PAYLOAD, enable)
+ *   EXC_INJECT  KVM_SET_VCPU_EVENTS with the guest's exception fields, then
+ *               KVM_GET_VCPU_EVENTS; KVM delivers at the vCPU's next entry
+ *   EXC_GET     KVM_GET_VCPU_EVENTS
+ *
+ * Requests run on the thread of the vCPU that sent them, between two
+ * KVM_RUNs, so the vCPU-event ioctls are made on the caller's own vCPU.
+ * Everything but the exception part of kvm_vcpu_events comes from a GET
+ * just before the SET, so only what the guest asked for changes.  The
+ * guest's fields reach KVM unchecked (KVM's validation is under test).
+ */
+#include <sys/ioctl.h>
+
+#include "harness.h"
+#include "exception-abi.h"
+
+static pthread_mutex_t exc_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool cap_kept;		/* the payload cap is on (last successful EXC_CAP) */
+
+/*
+ * The migration entry point (migrate.c of the migration family): migrate
+ * the VM while v is stopped in this request.  Weak, so this family builds
+ * before that family is merged: without it F_MIGRATE is EOPNOTSUPP.
+ */
+int harness_migrate_now(struct vcpu *v) __attribute__((weak));
+
+static void to_state(const struct kvm_vcpu_events *e, struct vmc_exc_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->flags = e->flags;
+	s->injected = e->exception.injected;
+	s->nr = e->exception.nr;
+	s->has_error_code = e->exception.has_error_code;
+	s->pending = e->exception.pending;
+	s->error_code = e->exception.error_code;
+	s->has_payload = e->exception_has_payload;
+	s->payload = e->exception_payload;
+}
+
+static int get_events(struct vcpu *v, struct kvm_vcpu_events *e)
+{
+	memset(e, 0, sizeof(*e));
+	return ioctl(v->fd, KVM_GET_VCPU_EVENTS, e) ? -errno : 0;
+}
+
+static int32_t op_cap(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_exc_cap *c = block;
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXCEPTION_PAYLOAD };
+
+	(void)argsz;
+	cap.args[0] = c->enable;
+	pthread_mutex_lock(&exc_lock);
+	c->kvm_ret = ioctl(ctx->vm->vm_fd, KVM_ENABLE_CAP, &cap) ? -errno : 0;
+	if (c->kvm_ret == 0)
+		cap_kept = c->enable != 0;
+	pthread_mutex_unlock(&exc_lock);
+	return 0;
+}
+
+static int32_t op_inject(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_exc_inject *in = block;
+	const struct vmc_exc_state *s = &in->set;
+	struct kvm_vcpu_events e;
+	int r;
+
+	(void)argsz;
+	if (in->inject_flags & ~VMC_EXC_F_MIGRATE || in->pad)
+		return -VMC_EINVAL;
+	if ((in->inject_flags & VMC_EXC_F_MIGRATE) && !harness_migrate_now)
+		return -VMC_EOPNOTSUPP;
+	r = get_events(ctx->vcpu, &e);
+	if (r) {
+		in->set_ret = r;
+		in->get_ret = r;
+		return 0;
+	}
+	e.flags = s->flags;
+	e.exception.injected = s->injected;
+	e.exception.nr = s->nr;
+	e.exception.has_error_code = s->has_error_code;
+	e.exception.pending = s->pending;
+	e.exception.error_code = s->error_code;
+	e.exception_has_payload = s->has_payload;
+	e.exception_payload = s->payload;
+	in->set_ret = ioctl(ctx->vcpu->fd, KVM_SET_VCPU_EVENTS, &e) ? -errno : 0;
+	in->get_ret = get_events(ctx->vcpu, &e);
+	to_state(&e, &in->got);
+	if (in->set_ret == 0 && (in->inject_flags & VMC_EXC_F_MIGRATE)) {
+		r = harness_migrate_now(ctx->vcpu);
+		if (r)
+			run_finish(HX_ERROR, "EXC_INJECT: migration with a pending exception "
+				   "failed: %s", strerror(-r));
+	}
+	return 0;
+}
+
+static int32_t op_get(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_exc_get *g = block;
+	struct kvm_vcpu_events e;
+
+	(void)argsz;
+	g->get_ret = get_events(ctx->vcpu, &e);
+	to_state(&e, &g->got);
+	g->pad = 0;
+	return 0;
+}
+
+/* enable the payload cap in a migration's new VM if the old one had it */
+static int exception_reapply(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXCEPTION_PAYLOAD, .args = { 1 } };
+	int r = 0;
+
+	pthread_mutex_lock(&exc_lock);
+	if (cap_kept && ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
+		r = -errno;
+	pthread_mutex_unlock(&exc_lock);
+	return r;
+}
+
+static const struct chan_op exception_ops[] = {
+	{ VMC_OP_EXC_CAP, "EXC_CAP", sizeof(struct vmc_exc_cap), sizeof(struct vmc_exc_cap),
+	  op_cap },
+	{ VMC_OP_EXC_INJECT, "EXC_INJECT", sizeof(struct vmc_exc_inject),
+	  sizeof(struct vmc_exc_inject), op_inject },
+	{ VMC_OP_EXC_GET, "EXC_GET", sizeof(struct vmc_exc_get), sizeof(struct vmc_exc_get),
+	  op_get },
+};
+
+const struct chan_family ops_exception_family = {
+	.name = "exception",
+	.ops = exception_ops,
+	.nr_ops = ARRAY_SIZE(exception_ops),
+	.reapply = exception_reapply,
+};

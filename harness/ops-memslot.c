@@ -1,0 +1,229 @@
+/*
+ * vmc-harness channel ops, family 0x07: memslots (docs/channel.md
+ * "Memslots"; wire format lib/memslot-abi.h).
+ *
+ *   SLOT_SET    one KVM_SET_USER_MEMORY_REGION: create, move, delete
+ *   SLOT_FILL   fill one of the harness's backing buffers with a pattern
+ *   SLOT_MANY   create / delete a run of one-page slots (the slot limit)
+ *   SLOT_INFO   KVM_CAP_NR_MEMSLOTS, KVM_CAP_MULTI_ADDRESS_SPACE, TDP
+ *
+ * Host memory behind a guest-made slot is always one of VMC_SLOT_BACKINGS
+ * buffers owned by this file; the guest picks a buffer and an offset that
+ * are checked against it, never a host address.  Slot, flags, GPA and size
+ * go to KVM unchanged.  Slot 0 of address space 0 (the guest's RAM, vm.c)
+ * is refused.  Slots KVM accepted are kept (VM state) so a migration's new
+ * VM gets them again (memslot_reapply).  MMIO exits inside VMC_SLOT_WINDOW
+ * (a moved or deleted slot's old GPA) are claimed: reads give all-ones.
+ */
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "harness.h"
+#include "memslot-abi.h"
+
+#define AS_SLOTS	32768u		/* ids per address space (u16, < SHRT_MAX) */
+#define NR_AS		2u		/* x86 KVM_ADDRESS_SPACE_NUM at most */
+#define MANY_MAX	65536u
+
+struct kept_slot {
+	uint64_t gpa, size;
+	uint32_t flags, backing, offset;
+	bool used;
+};
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *backing[VMC_SLOT_BACKINGS];
+static struct kept_slot *kept;		/* [as * AS_SLOTS + id], allocated on first use */
+static uint32_t nr_kept;
+
+static uint8_t *backing_buf(uint32_t i)
+{
+	if (i >= VMC_SLOT_BACKINGS)
+		return NULL;
+	if (!backing[i]) {
+		void *p = mmap(NULL, VMC_SLOT_BACKING_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		TEST_ASSERT(p != MAP_FAILED, "mmap of memslot backing %u", i);
+		backing[i] = p;
+	}
+	return backing[i];
+}
+
+static struct kept_slot *kept_of(uint32_t slot)
+{
+	uint32_t as = slot >> 16, id = slot & 0xffff;
+
+	if (as >= NR_AS || id >= AS_SLOTS)
+		return NULL;
+	if (!kept)
+		kept = xcalloc(NR_AS * AS_SLOTS, sizeof(*kept));
+	return &kept[as * AS_SLOTS + id];
+}
+
+/* KVM_SET_USER_MEMORY_REGION on vm; 0 or -errno; keeps what KVM accepted */
+static int set_region(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		      uint64_t size, uint32_t b, uint32_t offset)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)(backing_buf(b) + offset),
+	};
+	struct kept_slot *k;
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	k = kept_of(slot);
+	if (k) {
+		if (size && !k->used)
+			nr_kept++;
+		else if (!size && k->used)
+			nr_kept--;
+		*k = (struct kept_slot){ .gpa = gpa, .size = size, .flags = flags,
+					 .backing = b, .offset = offset, .used = size != 0 };
+	}
+	return 0;
+}
+
+static int32_t op_set(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_slot_set *s = block;
+
+	(void)argsz;
+	if (s->pad)
+		return -VMC_EINVAL;
+	if (s->slot == 0)
+		return -VMC_EPERM;
+	if (s->backing >= VMC_SLOT_BACKINGS || s->offset % 4096 ||
+	    s->offset > VMC_SLOT_BACKING_SIZE || s->size > VMC_SLOT_BACKING_SIZE - s->offset)
+		return -VMC_EINVAL;
+	pthread_mutex_lock(&slot_lock);
+	s->kvm_ret = set_region(ctx->vm, s->slot, s->flags, s->gpa, s->size, s->backing,
+				s->offset);
+	pthread_mutex_unlock(&slot_lock);
+	return 0;
+}
+
+static int32_t op_fill(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_slot_fill *f = block;
+	uint64_t *w;
+
+	(void)ctx;
+	(void)argsz;
+	if (f->backing >= VMC_SLOT_BACKINGS || f->pad)
+		return -VMC_EINVAL;
+	pthread_mutex_lock(&slot_lock);
+	w = (uint64_t *)backing_buf(f->backing);
+	for (uint64_t i = 0; i < VMC_SLOT_BACKING_SIZE / 8; i++)
+		w[i] = f->pattern + i;
+	pthread_mutex_unlock(&slot_lock);
+	return 0;
+}
+
+static int32_t op_many(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_slot_many *m = block;
+	bool create = m->action == VMC_SLOT_MANY_CREATE;
+
+	(void)argsz;
+	if ((!create && m->action != VMC_SLOT_MANY_DELETE) || m->count > MANY_MAX || m->pad ||
+	    m->first == 0 || m->first > 0xffff || m->count > 0x10000 - m->first ||
+	    add_overflows(m->gpa, (uint64_t)m->count * 4096))
+		return -VMC_EINVAL;
+	pthread_mutex_lock(&slot_lock);
+	m->kvm_ret = 0;
+	for (m->done = 0; m->done < m->count; m->done++) {
+		int r = set_region(ctx->vm, m->first + m->done, 0,
+				   m->gpa + (uint64_t)m->done * 4096, create ? 4096 : 0, 0, 0);
+
+		if (r) {
+			m->kvm_ret = r;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&slot_lock);
+	return 0;
+}
+
+/* "Y" / "1" in a module parameter file */
+static bool param_on(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (!f)
+		return false;
+	c = fgetc(f);
+	fclose(f);
+	return c == 'Y' || c == 'y' || c == '1';
+}
+
+static int32_t op_info(struct chan_ctx *ctx, void *block, uint32_t argsz)
+{
+	struct vmc_slot_info *i = block;
+
+	(void)argsz;
+	i->nr_memslots = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	i->multi_as = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MULTI_ADDRESS_SPACE);
+	i->tdp = param_on("/sys/module/kvm_intel/parameters/ept") ||
+		 param_on("/sys/module/kvm_amd/parameters/npt");
+	pthread_mutex_lock(&slot_lock);
+	i->slots = nr_kept;
+	pthread_mutex_unlock(&slot_lock);
+	return 0;
+}
+
+static bool slot_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
+{
+	struct kvm_run *run = v->run;
+	uint64_t a = run->mmio.phys_addr;
+
+	if (rec->reason != KVM_EXIT_MMIO || run->mmio.len > 8 || a < VMC_SLOT_WINDOW ||
+	    a - VMC_SLOT_WINDOW >= VMC_SLOT_WINDOW_SIZE - run->mmio.len)
+		return false;
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, run->mmio.len);
+	return true;
+}
+
+/* create the kept slots in vm (a migration's new VM); 0 or -errno */
+static int memslot_reapply(struct vm *vm)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&slot_lock);
+	for (uint32_t i = 0; kept && i < NR_AS * AS_SLOTS && !r; i++) {
+		const struct kept_slot *k = &kept[i];
+		struct kvm_userspace_memory_region reg = {
+			.slot = (i / AS_SLOTS) << 16 | (i % AS_SLOTS), .flags = k->flags,
+			.guest_phys_addr = k->gpa, .memory_size = k->size,
+			.userspace_addr = (uintptr_t)(backing[k->backing] + k->offset),
+		};
+
+		if (k->used && ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &reg))
+			r = -errno;
+	}
+	pthread_mutex_unlock(&slot_lock);
+	return r;
+}
+
+static const struct chan_op memslot_ops[] = {
+	{ VMC_OP_SLOT_SET, "SLOT_SET", sizeof(struct vmc_slot_set), sizeof(struct vmc_slot_set),
+	  op_set },
+	{ VMC_OP_SLOT_FILL, "SLOT_FILL", sizeof(struct vmc_slot_fill),
+	  sizeof(struct vmc_slot_fill), op_fill },
+	{ VMC_OP_SLOT_MANY, "SLOT_MANY", sizeof(struct vmc_slot_many),
+	  sizeof(struct vmc_slot_many), op_many },
+	{ VMC_OP_SLOT_INFO, "SLOT_INFO", sizeof(struct vmc_slot_info),
+	  sizeof(struct vmc_slot_info), op_info },
+};
+
+const struct chan_family ops_memslot_family = {
+	.name = "memslot",
+	.ops = memslot_ops,
+	.nr_ops = ARRAY_SIZE(memslot_ops),
+	.handle_exit = slot_handle_exit,
+	.reapply = memslot_reapply,
+};
