@@ -14,12 +14,15 @@
 
 #include "harness.h"
 
+extern const struct chan_family ops_snp_family;	/* ops-snp.c (family 0x08) */
+
 static const struct chan_family *const families[] = {
 	&ops_core_family,
 	&ops_exitlog_family,
 	&ops_hypercall_family,
 	&ops_msrfilter_family,
 	&ops_msrexit_family,
+	&ops_snp_family,
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;

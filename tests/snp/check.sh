@@ -4,7 +4,7 @@
 # check through CHECK_DEPS (tests/snp/Makefile.inc).  Contract: tests/lib.sh.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-# shellcheck source=tests/lib.sh
+# shellcheck source=tests/lib.sh disable=SC1091
 . tests/lib.sh
 
 bin=build/host/tests/snp/proto-test
