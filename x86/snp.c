@@ -104,12 +104,13 @@ static void check_launch_probe(void)
 		int32_t want = ok ? 0 : -22;
 
 		report(p.create_vm[t] == want,
-		       "KVM_CREATE_VM(%u)%s %s (%s: %s) (got %s)", t,
+		       "KVM_CREATE_VM(%u)%s %s (%s) (got %s)", t,
 		       t == 4 ? " [KVM_X86_SNP_VM, F26]" : "",
 		       ok ? "succeeds" : "is EINVAL",
-		       new_api ? "kvm_is_vm_type_supported(): type in VM_TYPES" :
-				 "6.1 kvm_arch_init_vm(): any type != 0",
-		       ok ? "in VM_TYPES" : "not in VM_TYPES", errname(p.create_vm[t]));
+		       !new_api ? "6.1 kvm_arch_init_vm(): EINVAL for any type but 0" :
+		       ok ? "6.8+ kvm_is_vm_type_supported(): bit set in VM_TYPES" :
+			    "6.8+ kvm_is_vm_type_supported(): bit clear in VM_TYPES",
+		       errname(p.create_vm[t]));
 	}
 	/*
 	 * KVM_MEMORY_ENCRYPT_OP(SNP_LAUNCH_START) on a default VM: -ENOTTY without
