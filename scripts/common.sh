@@ -19,6 +19,7 @@
 #                                    (default /usr/share/qemu/qboot.rom; empty: SeaBIOS)
 #   VMC_OVMF                         OVMF image for x86_64-efi (default /usr/share/ovmf/OVMF.fd)
 #   VMC_KVM_DEV                      KVM device checked for usability (default /dev/kvm)
+#   VMC_SNP_CBITPOS                  host C-bit for cbitpos=auto (default: CPUID via /dev/cpu/0/cpuid)
 #   VMC_BUILDDIR                     where guest artefacts are (default build)
 
 # ---------------------------------------------------------------- constants
@@ -317,6 +318,11 @@ vmc_check_caps() {
 			fi
 			if [ "$runner" = qemu ] && [ "$accel" != kvm ]; then
 				REPLY="requires snp: an SNP guest runs under KVM only (--accel=kvm)"
+				return 1
+			fi
+			cfg_get "$t" qemu_params ""
+			if [[ $REPLY == *cbitpos=auto* ]] && ! vmc_host_cbitpos; then
+				REPLY="requires snp: $REPLY"
 				return 1
 			fi ;;
 		ap)

@@ -341,6 +341,32 @@ bool snp_vmpck_nonzero(const uint8_t key[32])
 	return acc != 0;
 }
 
+bool vc_ioio_decode(const uint8_t *insn, uint16_t dx, struct vc_ioio *out)
+{
+	unsigned int n = 0, op;
+	bool opsize = false, imm;
+	uint16_t port;
+
+	if (insn[0] == 0x66) {
+		opsize = true;
+		n = 1;
+	}
+	op = insn[n];
+	switch (op) {
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7: imm = true; break;
+	case 0xec: case 0xed: case 0xee: case 0xef: imm = false; break;
+	default: return false;
+	}
+	out->size = !(op & 1) ? 1 : opsize ? 2 : 4;
+	out->in = !(op & 2);
+	port = imm ? insn[n + 1] : dx;
+	out->len = n + (imm ? 2 : 1);
+	out->info1 = ((uint64_t)port << 16) | IOIO_A64 |
+		     (out->size == 1 ? IOIO_SZ8 : out->size == 2 ? IOIO_SZ16 : IOIO_SZ32) |
+		     (out->in ? IOIO_TYPE_IN : 0);
+	return true;
+}
+
 const char *pvalidate_ret_name(unsigned int ret)
 {
 	switch (ret) {

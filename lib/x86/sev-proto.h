@@ -263,6 +263,25 @@ struct snp_secrets_head {
 bool snp_secrets_version_known(uint32_t version);
 bool snp_vmpck_nonzero(const uint8_t key[32]);
 
+/* ---- #VC: decoding the intercepted port I/O instruction (SVM IOIO EXITINFO1) ---- */
+#define IOIO_TYPE_IN	(1u << 0)
+#define IOIO_SZ8	(1u << 4)
+#define IOIO_SZ16	(1u << 5)
+#define IOIO_SZ32	(1u << 6)
+#define IOIO_A64	(1u << 9)
+struct vc_ioio {
+	uint64_t info1;		/* SW_EXITINFO1 for the IOIO NAE event */
+	unsigned int len;	/* instruction length */
+	unsigned int size;	/* bytes moved */
+	bool in;
+};
+/*
+ * IN/OUT with an imm8 or DX port, optional 0x66 prefix, in 64-bit mode;
+ * false for anything else (string I/O is not supported).  insn: at least 3
+ * bytes at RIP.
+ */
+bool vc_ioio_decode(const uint8_t *insn, uint16_t dx, struct vc_ioio *out);
+
 /* ---- PVALIDATE / RMPADJUST results (§C.2) ---- */
 #define PVALIDATE_OK			0
 #define PVALIDATE_FAIL_INPUT		1

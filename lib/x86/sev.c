@@ -270,44 +270,26 @@ static void vc_inject(struct ex_regs *r, uint64_t info2)
 
 static void vc_ioio(struct ex_regs *r)
 {
-	const uint8_t *ip = (const uint8_t *)r->rip;
-	unsigned int len = 0, size = 1, port, op;
-	bool in, imm;
-	uint64_t info1, res, info2 = 0;
+	struct vc_ioio io;
+	uint64_t res, info2 = 0;
 
-	if (ip[0] == 0x66) {
-		size = 2;
-		len = 1;
-	}
-	op = ip[len];
-	switch (op) {
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7: imm = true; break;
-	case 0xec: case 0xed: case 0xee: case 0xef: imm = false; break;
-	default: sev_terminate(GHCB_TERM_SET_GEN, GHCB_TERM_GEN_GENERAL);	/* INS/OUTS */
-	}
-	if (!(op & 1))
-		size = 1;
-	else if (size != 2)
-		size = 4;
-	in = !(op & 2);
-	port = imm ? ip[len + 1] : (uint16_t)r->rdx;
-	len += imm ? 2 : 1;
-	/* SVM IOIO EXITINFO1: type (1 = IN), SZ8/16/32 bits 4..6, A64 bit 9, port 31:16 */
-	info1 = ((uint64_t)port << 16) | (1ull << 9) | ((uint64_t)size << 4) | (in ? 1 : 0);
+	if (!vc_ioio_decode((const uint8_t *)r->rip, (uint16_t)r->rdx, &io))
+		sev_terminate(GHCB_TERM_SET_GEN, GHCB_TERM_GEN_GENERAL);	/* INS/OUTS */
 	ghcb_clear();
-	ghcb_set(GHCB_RAX, in ? 0 : r->rax);
-	res = ghcb_nae(SVM_EXIT_IOIO, info1, 0, &info2);
+	ghcb_set(GHCB_RAX, io.in ? 0 : r->rax);
+	res = ghcb_nae(SVM_EXIT_IOIO, io.info1, 0, &info2);
 	if ((uint32_t)res) {
 		vc_inject(r, info2);
 		return;
 	}
-	if (in) {
-		uint64_t mask = size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
+	if (io.in) {
+		uint64_t mask = io.size == 4 ? 0xffffffffull : io.size == 2 ? 0xffff : 0xff;
 
-		r->rax = size == 4 ? (ghcb_get(GHCB_RAX) & mask) :
+		/* a 32-bit IN zero-extends into RAX; 8/16-bit ones merge */
+		r->rax = io.size == 4 ? (ghcb_get(GHCB_RAX) & mask) :
 			 (r->rax & ~mask) | (ghcb_get(GHCB_RAX) & mask);
 	}
-	r->rip += len;
+	r->rip += io.len;
 }
 
 static void vc_msr(struct ex_regs *r)

@@ -396,8 +396,52 @@ static void test_cc_blob(void)
 	EQ("VMPCK last byte set", snp_vmpck_nonzero(key), 1);
 }
 
+/* SVM IOIO EXITINFO1 (AMD APM vol. 2, 15.10.2): type bit 0, SZ8/16/32 bits 4-6, A64 bit 9, port 31:16 */
+static void test_ioio(void)
+{
+	const struct {
+		const char *name;
+		uint8_t insn[3];
+		uint16_t dx;
+		int ok;
+		uint64_t info1;
+		unsigned int len, size, in;
+	} rows[] = {
+		{ "outb %al, $0xf4 (e6 f4)", { 0xe6, 0xf4, 0 }, 0, 1, 0x00f40210, 2, 1, 0 },
+		{ "outl %eax, %dx=0xf8 (ef)", { 0xef, 0, 0 }, 0xf8, 1, 0x00f80240, 1, 4, 0 },
+		{ "inb %dx=0x3fd, %al (ec)", { 0xec, 0, 0 }, 0x3fd, 1, 0x03fd0211, 1, 1, 1 },
+		{ "inl %dx=0xf8, %eax (ed)", { 0xed, 0, 0 }, 0xf8, 1, 0x00f80241, 1, 4, 1 },
+		{ "inw $0x60, %ax (66 e5 60)", { 0x66, 0xe5, 0x60 }, 0, 1, 0x00600221, 3, 2, 1 },
+		{ "outw %ax, %dx=0xffff (66 ef)", { 0x66, 0xef, 0 }, 0xffff, 1, 0xffff0220, 2, 2, 0 },
+		{ "inb $0x80 (e4 80)", { 0xe4, 0x80, 0 }, 0x1234, 1, 0x00800211, 2, 1, 1 },
+		{ "outsb (6e) refused", { 0x6e, 0, 0 }, 0, 0, 0, 0, 0, 0 },
+		{ "rep insb (f3 6c) refused", { 0xf3, 0x6c, 0 }, 0, 0, 0, 0, 0, 0 },
+		{ "66 66 ef refused", { 0x66, 0x66, 0xef }, 0, 0, 0, 0, 0, 0 },
+	};
+	char n[128];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct vc_ioio io = { 0, 0, 0, false };
+		bool ok = vc_ioio_decode(rows[i].insn, rows[i].dx, &io);
+
+		snprintf(n, sizeof(n), "IOIO %s: decoded", rows[i].name);
+		EQ(n, ok, rows[i].ok);
+		if (!ok || !rows[i].ok)
+			continue;
+		snprintf(n, sizeof(n), "IOIO %s: EXITINFO1", rows[i].name);
+		EQ(n, io.info1, rows[i].info1);
+		snprintf(n, sizeof(n), "IOIO %s: length", rows[i].name);
+		EQ(n, io.len, rows[i].len);
+		snprintf(n, sizeof(n), "IOIO %s: size", rows[i].name);
+		EQ(n, io.size, rows[i].size);
+		snprintf(n, sizeof(n), "IOIO %s: direction", rows[i].name);
+		EQ(n, io.in, rows[i].in);
+	}
+}
+
 int main(void)
 {
+	test_ioio();
 	test_requests();
 	test_responses();
 	test_error_codes();
