@@ -40,6 +40,7 @@
 #include "channel.h"
 #include "snp-abi.h"
 #include "sev.h"
+#include "efi-boot.h"
 
 #define SNP_REASON "needs an AMD EPYC host with SEV-SNP enabled in KVM (kvm_amd sev_snp=Y) " \
 		   "and QEMU >= 9.1 (-object sev-snp-guest)"
@@ -260,6 +261,40 @@ static void check_not_snp(bool tcg)
 
 /* ---- SNP guest (F27–F30) ---- */
 static uint8_t tpage[2][4096] __attribute__((aligned(4096)));	/* 4K test pages in the image */
+extern char __image_end[];
+
+/*
+ * A 2^order-page, size-aligned block for the 2M checks.  Under x86_64-efi
+ * (the only way to an SNP guest) the page allocator has only the EFI region
+ * holding the image, which may end below the next 4 MiB boundary (OVMF keeps
+ * 8 MiB+ for itself): take the block from another usable region instead.
+ */
+static uint64_t scratch_used;	/* blocks are handed out once, upwards */
+
+static void *scratch_block(unsigned int order)
+{
+	uint64_t size = 4096ull << order;
+
+	if (efi_boot_info) {
+		uint32_t n = efi_boot_info->nmem > VMC_EFI_MAX_MEM ? VMC_EFI_MAX_MEM :
+			     efi_boot_info->nmem;
+
+		for (uint32_t i = 0; i < n; i++) {
+			const struct vmc_efi_mem *m = &efi_boot_info->mem[i];
+			uint64_t lo = m->base > scratch_used ? m->base : scratch_used;
+			uint64_t a = (lo + size - 1) & ~(size - 1);
+			uint64_t img = (uintptr_t)__image_end;
+
+			if (m->type != 1 || (m->base <= img && img < m->base + m->len))
+				continue;	/* not usable, or the allocator's region */
+			if (a + size <= m->base + m->len && a + size <= 0x100000000ull) {
+				scratch_used = a + size;
+				return (void *)(uintptr_t)a;
+			}
+		}
+	}
+	return alloc_pages(order);
+}
 
 static void skip_snp_guest(void)
 {
@@ -395,7 +430,7 @@ static void check_snp_msr_psc(void)
 static void check_snp_pvalidate(void)
 {
 	uintptr_t va = (uintptr_t)tpage[1];
-	uint8_t *big = alloc_pages(9);	/* 2 MiB, 2 MiB aligned */
+	uint8_t *big = scratch_block(9);	/* 2 MiB, 2 MiB aligned */
 	bool cf = false;
 	unsigned int r;
 
@@ -450,7 +485,7 @@ static void psc_expect(const char *what, struct psc_buffer *buf, uint64_t want)
 static void check_snp_ghcb_psc(void)
 {
 	static struct psc_buffer buf;
-	uint8_t *blk = alloc_pages(10);	/* 4 MiB, 4 MiB aligned: two 2M regions */
+	uint8_t *blk = scratch_block(10);	/* 4 MiB, 4 MiB aligned: two 2M regions */
 	uint64_t gfn;
 
 	if (!blk) {
@@ -531,6 +566,9 @@ int main(int argc, char **argv)
 	tcg = !strcmp(sig, "TCGTCGTCGTCG");
 	report_info("environment: %s, SEV_STATUS at boot %#lx, hypervisor signature \"%s\"",
 		    efi_boot_info ? "x86_64-efi" : "x86_64 multiboot", sev_status(), sig);
+	if (efi_boot_info)
+		report_info("EFI hand-off: %u memory ranges, CC blob at %#lx, C-bit %u",
+			    efi_boot_info->nmem, efi_boot_info->cc_blob, efi_boot_info->cbit);
 	have_harness = harness_present();
 	if (have_harness && harness_hello(&hello) < 0)
 		report_abort("HELLO failed");
