@@ -345,6 +345,8 @@ run_one() {
 		vmc_run_watched "$otmo" "$P_LOG" "${CMD[@]}"
 		vmc_classify "$P_T" "$P_RUNNER" "$P_ACC" "$EXIT_KIND" "$P_LOG"
 		[ "$RUN_TIMEDOUT" = yes ] && REASON="no exit within $otmo s"
+		# vmc_build_cmd's note on how the run differs from the label (EFI on kvm_pvm: TCG)
+		[ -n "${RUN_NOTE:-}" ] && REASON=${REASON:+$REASON; }$RUN_NOTE
 	fi
 	run_finish "$1"
 }

@@ -16,6 +16,8 @@
 
 #include "harness.h"
 
+extern const struct chan_family ops_snp_family;	/* ops-snp.c (family 0x08) */
+
 static const struct chan_family *const families[] = {
 	&ops_core_family,
 	&ops_exitlog_family,
@@ -25,6 +27,7 @@ static const struct chan_family *const families[] = {
 	&ops_coalesced_family,
 	&ops_exception_family,
 	&ops_memslot_family,
+	&ops_snp_family,
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;

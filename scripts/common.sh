@@ -19,6 +19,7 @@
 #                                    (default /usr/share/qemu/qboot.rom; empty: SeaBIOS)
 #   VMC_OVMF                         OVMF image for x86_64-efi (default /usr/share/ovmf/OVMF.fd)
 #   VMC_KVM_DEV                      KVM device checked for usability (default /dev/kvm)
+#   VMC_SNP_CBITPOS                  host C-bit for cbitpos=auto (default: CPUID via /dev/cpu/0/cpuid)
 #   VMC_BUILDDIR                     where guest artefacts are (default build)
 
 # ---------------------------------------------------------------- constants
@@ -304,8 +305,24 @@ vmc_check_caps() {
 				return 1
 			fi ;;
 		snp)
+			# an SNP host (kvm_amd sev_snp=Y) and a QEMU that can launch an
+			# SNP guest (sev-snp-guest, QEMU >= 9.1; QEMU_X86= names another)
 			if ! grep -qsx '[Y1]' /sys/module/kvm_amd/parameters/sev_snp; then
-				REPLY="requires snp: kvm_amd with sev_snp=Y (SEV-SNP host)"
+				REPLY="requires snp: an AMD EPYC host with SEV-SNP enabled in KVM (kvm_amd sev_snp=Y)"
+				return 1
+			fi
+			if ! timeout 20 "${QEMU_X86:-qemu-system-x86_64}" -object help 2>/dev/null |
+				grep -qx '[[:space:]]*sev-snp-guest'; then
+				REPLY="requires snp: ${QEMU_X86:-qemu-system-x86_64} has no -object sev-snp-guest (QEMU >= 9.1; point QEMU_X86= at one)"
+				return 1
+			fi
+			if [ "$runner" = qemu ] && [ "$accel" != kvm ]; then
+				REPLY="requires snp: an SNP guest runs under KVM only (--accel=kvm)"
+				return 1
+			fi
+			cfg_get "$t" qemu_params ""
+			if [[ $REPLY == *cbitpos=auto* ]] && ! vmc_host_cbitpos; then
+				REPLY="requires snp: $REPLY"
 				return 1
 			fi ;;
 		ap)
@@ -404,6 +421,23 @@ vmc_x86_cpu() {
 	if [ "$REPLY" = kvm_pvm ]; then REPLY=host,-arch-capabilities; else REPLY=host; fi
 }
 
+# vmc_host_cbitpos -> REPLY: the host's SEV C-bit position (CPUID 0x8000001F
+# EBX[5:0]) from VMC_SNP_CBITPOS or /dev/cpu/0/cpuid (module cpuid, root);
+# returns 1 with the reason in REPLY.
+vmc_host_cbitpos() {
+	local w
+	if [ -n "${VMC_SNP_CBITPOS:-}" ]; then REPLY=$VMC_SNP_CBITPOS; return 0; fi
+	# the cpuid device: a read at offset LEAF returns EAX EBX ECX EDX
+	w=$(dd if=/dev/cpu/0/cpuid bs=16 count=1 skip=$((0x8000001f)) iflag=skip_bytes 2>/dev/null |
+		od -An -tu4 -w16 2>/dev/null)
+	read -r _ w _ <<<"$w"
+	if [[ ! $w =~ ^[0-9]+$ ]] || [ $((w & 63)) -eq 0 ]; then
+		REPLY="cbitpos=auto: cannot read CPUID 0x8000001F (modprobe cpuid and run as root, or set VMC_SNP_CBITPOS)"
+		return 1
+	fi
+	REPLY=$((w & 63))
+}
+
 # vmc_build_cmd TEST RUNNER ACCEL TIMEOUT EXITLOG -> CMD array, FIRMWARE text,
 # EXIT_KIND (debug-exit | exit-line | harness).  Returns 1 with REPLY = reason
 # when no command can be built (missing binary).
@@ -418,7 +452,7 @@ vmc_build_cmd() {
 	vmc_split_words "$args"; argw=("${WORDS[@]}")
 	cfg_get "$t" qemu_params ""; vmc_split_words "$REPLY"; qpw=("${WORDS[@]}")
 	cfg_get "$t" harness_params ""; vmc_split_words "$REPLY"; hpw=("${WORDS[@]}")
-	CMD=() FIRMWARE=""
+	CMD=() FIRMWARE="" RUN_NOTE=""
 	case $runner in
 	harness | vmtest)
 		EXIT_KIND=harness
@@ -443,12 +477,29 @@ vmc_build_cmd() {
 		fi ;;
 	x86_64-efi)
 		EXIT_KIND=debug-exit
-		local ovmf=${VMC_OVMF:-/usr/share/ovmf/OVMF.fd}
-		CMD=("${QEMU_X86:-qemu-system-x86_64}" -nodefaults -machine q35 -accel "$accel")
-		vmc_x86_cpu "$accel"; CMD+=(-cpu "$REPLY")
+		local ovmf=${VMC_OVMF:-/usr/share/ovmf/OVMF.fd} eacc=$accel cb i
+		# OVMF stops with a KVM emulation failure (fwait; fninit in SEC/PEI)
+		# under kvm_pvm (specs/toolchain.md §3.4): EFI runs use TCG there
+		vmc_kvm_module
+		if [ "$accel" = kvm ] && [ "$REPLY" = kvm_pvm ]; then
+			eacc=tcg
+			RUN_NOTE="TCG, not KVM: OVMF stops with an emulation failure under kvm_pvm"
+		fi
+		# an SNP launch (qemu_params naming sev-snp-guest; QEMU merges its
+		# -machine options with ours): cbitpos=auto becomes the host's
+		# C-bit (CPUID 0x8000001F EBX[5:0], /dev/cpu/0/cpuid or VMC_SNP_CBITPOS)
+		for i in "${!qpw[@]}"; do
+			case ${qpw[i]} in
+			*cbitpos=auto*)
+				vmc_host_cbitpos || return 1
+				cb=$REPLY; qpw[i]=${qpw[i]//cbitpos=auto/cbitpos=$cb} ;;
+			esac
+		done
+		CMD=("${QEMU_X86:-qemu-system-x86_64}" -nodefaults -machine q35 -accel "$eacc")
+		vmc_x86_cpu "$eacc"; CMD+=(-cpu "$REPLY")
 		CMD+=(-m 256 -display none -serial stdio -no-reboot
 			-device isa-debug-exit,iobase=0xf4,iosize=4 -bios "$ovmf")
-		FIRMWARE="OVMF ($ovmf)" ;;
+		FIRMWARE="OVMF ($ovmf)${RUN_NOTE:+ under $RUN_NOTE}" ;;
 	s390x)
 		EXIT_KIND=exit-line
 		CMD=("${QEMU_S390X:-qemu-system-s390x}" -nodefaults -machine s390-ccw-virtio

@@ -37,7 +37,7 @@ rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 FUNCS="vmc_split_words cfg_get test_env test_artefact vmc_host_arch
 vmc_kvm_usable vmc_kvm_module vmc_default_accel vmc_check_caps errata_cond_holds
 errata_match vmc_build_cmd vmc_run_watched vmc_kill_runs _vmc_watch vmc_status_from_exit
-vmc_classify vmc_quote_cmd"
+vmc_classify vmc_quote_cmd vmc_host_cbitpos vmc_x86_cpu"
 # shellcheck disable=SC2086 # FUNCS is a word list
 if ! LIB=$(declare -f $FUNCS); then
 	echo "mkstandalone: scripts/common.sh lacks one of: $FUNCS" >&2

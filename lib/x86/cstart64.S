@@ -25,6 +25,7 @@
  * Then setup_x86(magic, info) (setup.c) and exit(main(__argc, __argv)).
  */
 #include "long-mode.h"
+#include "efi-boot.h"
 
 #define MB_MAGIC	0x1BADB002
 #define MB_FLAGS	0x00000003	/* page-align modules, want memory info */
@@ -38,6 +39,10 @@ multiboot_header:
 	.long MB_MAGIC
 	.long MB_FLAGS
 	.long -(MB_MAGIC + MB_FLAGS)
+	/* x86_64-efi: the stub (lib/x86/efi/stub.c) finds the 64-bit entry here */
+	.long VMC_EFI_HDR_MAGIC
+	.long VMC_EFI_VERSION
+	.quad start64_efi
 
 	.globl start32
 start32:
@@ -80,6 +85,38 @@ start64:
 	hlt
 	jmp 4b
 
+	/*
+	 * x86_64-efi entry (efi-boot.h): 64-bit mode on the firmware's GDT,
+	 * page tables and stack, interrupts off, boot services gone, RDI =
+	 * struct vmc_efi_boot.  The stub loaded the image and zeroed .bss, so
+	 * .bss is not cleared again (the hand-off block is not in it).  Our
+	 * GDT and stack first; setup_x86_efi() installs the IDT (#VC handler)
+	 * and our page tables (C-bit when SEV is active).
+	 */
+	.globl start64_efi
+start64_efi:
+	cli
+	cld
+	movq %rdi, %r12
+	lgdt gdt_desc(%rip)
+	movabsq $boot_stack_top, %rsp
+	pushq $0x08
+	movabsq $1f, %rax
+	pushq %rax
+	lretq
+1:	LOAD_DATA_SEGS $0x10
+	xorl %ebp, %ebp
+	movq %r12, %rdi
+	call setup_x86_efi
+	movl __argc(%rip), %edi
+	leaq __argv(%rip), %rsi
+	call main
+	movl %eax, %edi
+	call exit
+5:	cli
+	hlt
+	jmp 5b
+
 	.data
 	.globl gdt
 	.balign 16
@@ -107,6 +144,7 @@ gdt_desc:
 pt_pml4:
 	.quad pt_pdpt + 3
 	.fill 511, 8, 0
+	.globl pt_pdpt, pt_pd
 pt_pdpt:
 	.quad pt_pd + 0x0003, pt_pd + 0x1003, pt_pd + 0x2003, pt_pd + 0x3003
 	.fill 508, 8, 0

@@ -12,6 +12,11 @@
  *    component of the first word without a ".flat"/".elf" suffix;
  *    boot_cmdline() = everything after the first word (leading blanks
  *    removed) = the arguments; argv[1..] = parse_cmdline(boot_cmdline()).
+ * x86_64-efi (setup_x86_efi, entered from start64_efi): the same, from the
+ * EFI stub's hand-off block (efi-boot.h): its memory map (usable = type 1)
+ * and its command line "<test>.efi <load options>"; plus our page tables
+ * (C-bit when SEV is active, sev.c) and, for SEV-ES/SNP, the #VC handler
+ * and the GHCB.
  * Everything needed from the info is copied before the allocator is set up,
  * because loaders put the info right after the image, i.e. in the RAM the
  * allocator hands out.
@@ -20,6 +25,8 @@
 #include "argv.h"
 #include "processor.h"
 #include "desc.h"
+#include "efi-boot.h"
+#include "sev.h"
 
 #define MB_BOOT_MAGIC	0x2BADB002
 #define MBI_MEM		(1u << 0)
@@ -43,6 +50,7 @@ struct mb_mmap {
 extern char __image_end[];
 
 unsigned int x86_cpus_online = 1;
+const struct vmc_efi_boot *efi_boot_info;	/* NULL under multiboot */
 int __argc;
 char *__argv[MAX_ARGS + 1];
 
@@ -101,10 +109,8 @@ static void setup_memory(const struct mb_info *mbi)
 	alloc_init(img, free_end);
 }
 
-static void setup_cmdline(const struct mb_info *mbi)
+static void setup_cmdline(const char *src)
 {
-	const char *src = (mbi->flags & MBI_CMDLINE) ?
-			  (const char *)(uintptr_t)mbi->cmdline : "";
 	char *p = cmdline_copy, *word, *base, *dot;
 	size_t n = strnlen(src, sizeof(cmdline_copy));
 
@@ -133,7 +139,7 @@ static void setup_cmdline(const struct mb_info *mbi)
 	memcpy(test_name, base, n);
 	test_name[n] = '\0';
 	dot = strrchr(test_name, '.');
-	if (dot && (!strcmp(dot, ".flat") || !strcmp(dot, ".elf")))
+	if (dot && (!strcmp(dot, ".flat") || !strcmp(dot, ".elf") || !strcmp(dot, ".efi")))
 		*dot = '\0';
 }
 
@@ -146,8 +152,46 @@ void setup_x86(uint32_t magic, uint32_t info)
 	setup_tss(0);
 	if (magic != MB_BOOT_MAGIC)
 		boot_fail("EAX is not the multiboot magic 0x2BADB002", magic);
-	setup_cmdline(mbi);
+	setup_cmdline((mbi->flags & MBI_CMDLINE) ? (const char *)(uintptr_t)mbi->cmdline : "");
 	setup_memory(mbi);
+	__argv[0] = test_name;
+	__argc = 1 + parse_cmdline(args_start, __argv + 1, MAX_ARGS);
+}
+
+/* RAM from the image end to the end of the usable EFI region holding it */
+static void setup_memory_efi(const struct vmc_efi_boot *b)
+{
+	uint64_t img = (uintptr_t)__image_end, free_end = 0;
+	uint32_t n = b->nmem > VMC_EFI_MAX_MEM ? VMC_EFI_MAX_MEM : b->nmem;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vmc_efi_mem *m = &b->mem[i];
+
+		if (m->type != 1 || !m->len)
+			continue;
+		ram_bytes += m->len;
+		if (m->base <= img && img < m->base + m->len)
+			free_end = m->base + m->len;
+	}
+	if (free_end > FOUR_GIB)
+		free_end = FOUR_GIB;
+	if (free_end <= img)
+		boot_fail("no usable EFI memory after the image, image end", img);
+	alloc_init(img, free_end);
+}
+
+void setup_x86_efi(const struct vmc_efi_boot *b);
+void setup_x86_efi(const struct vmc_efi_boot *b)
+{
+	setup_idt();
+	/* page tables first: under SEV every later access needs the C-bit right */
+	sev_boot_init(b);
+	setup_tss(0);
+	if (b->magic != VMC_EFI_BOOT_MAGIC || b->version != VMC_EFI_VERSION)
+		boot_fail("bad x86_64-efi hand-off block, magic", b->magic);
+	efi_boot_info = b;
+	setup_cmdline(b->cmdline);
+	setup_memory_efi(b);
 	__argv[0] = test_name;
 	__argc = 1 + parse_cmdline(args_start, __argv + 1, MAX_ARGS);
 }
