@@ -17,6 +17,7 @@
 static const struct chan_family *const families[] = {
 	&ops_core_family,
 	&ops_exitlog_family,
+	&ops_console_family,
 	&ops_hypercall_family,
 	&ops_msrfilter_family,
 	&ops_msrexit_family,

@@ -23,8 +23,20 @@
  *    does not depend on the loader), RFLAGS = 0x2;
  *  - a 16 KiB stack, RBP = 0 (the end of every backtrace).
  * Then setup_x86(magic, info) (setup.c) and exit(main(__argc, __argv)).
+ *
+ * Direct 64-bit entry (vmc-harness only; docs/channel.md "Boot"): right
+ * after the multiboot header sits the vmconform boot header (VMC_BOOT_*,
+ * lib/x86/boot-abi.h).  It names start64_direct, the page tables, our GDT
+ * and selectors, and the console block (lib/x86/io.c).  The harness may
+ * start the boot CPU at start64_direct with the state the 32-bit path
+ * builds (long mode, CR0/CR3/CR4/EFER as above, our GDT loaded, CS 0x08,
+ * data 0x10, RFLAGS 0x2) and EAX/EBX as multiboot gives them; the
+ * multiboot info, memory map and command line are the same.  The only
+ * difference a test can see is x86_boot_direct64 (1 when entered there).
+ * QEMU ignores the header and boots through start32.
  */
 #include "long-mode.h"
+#include "boot-abi.h"
 
 #define MB_MAGIC	0x1BADB002
 #define MB_FLAGS	0x00000003	/* page-align modules, want memory info */
@@ -38,6 +50,22 @@ multiboot_header:
 	.long MB_MAGIC
 	.long MB_FLAGS
 	.long -(MB_MAGIC + MB_FLAGS)
+
+	/* the vmconform boot header (boot-abi.h: struct vmc_boot_header) */
+	.balign 8
+vmc_boot_header:
+	.long VMC_BOOT_MAGIC
+	.long VMC_BOOT_VERSION
+	.quad start64_direct		/* entry64 */
+	.quad pt_pml4			/* cr3 */
+	.quad gdt			/* gdt_base */
+	.word gdt_end - gdt - 1		/* gdt_limit */
+	.word 0x08			/* cs */
+	.word 0x10			/* ds */
+	.word 0				/* pad */
+	.quad x86_console_block		/* console */
+	.long 0				/* reserved */
+	.long -(VMC_BOOT_MAGIC + VMC_BOOT_VERSION)	/* checksum of the two */
 
 	.globl start32
 start32:
@@ -55,6 +83,12 @@ start32:
 	ljmp $0x08, $start64
 
 	.code64
+	/* direct 64-bit entry: EAX/EBX as multiboot passes them */
+	.globl start64_direct
+start64_direct:
+	movl %eax, %esi
+	movl %ebx, %edi
+	movb $1, x86_boot_direct64(%rip)
 start64:
 	LOAD_DATA_SEGS $0x10
 	movl %esi, %r12d		/* multiboot magic */
@@ -81,6 +115,9 @@ start64:
 	jmp 4b
 
 	.data
+	.globl x86_boot_direct64
+x86_boot_direct64:
+	.byte 0				/* 1: started at start64_direct */
 	.globl gdt
 	.balign 16
 gdt:

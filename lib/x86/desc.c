@@ -136,6 +136,7 @@ static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
 	uintptr_t fp = r->rbp;
 	int depth;
 
+	console_sync();
 	printf("UNEXPECTED EXCEPTION vector %lu (%s) on CPU %u\n",
 	       r->vector, exception_name(r->vector), cpu);
 	printf("error code %#lx  RIP %016lx  CR2 %016lx\n",

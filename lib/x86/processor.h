@@ -162,6 +162,12 @@ static inline uint16_t read_ss(void)
  * online this is 0 without executing anything; with more it is the APIC id
  * from CPUID (a test that makes CPUID fault must do so with one CPU).
  */
+/* 1 when vmc-harness started the boot CPU at the direct 64-bit entry
+ * (cstart64.S start64_direct), 0 after the multiboot 32-bit path */
+extern uint8_t x86_boot_direct64;
+/* hand console text still buffered (io.c) to the harness now */
+void console_sync(void);
+
 extern unsigned int x86_cpus_online;
 static inline unsigned int smp_id(void)
 {
