@@ -179,6 +179,7 @@ extern bool stats_on;
 void stats_init(bool on);	/* first thing in main() */
 void stats_loaded(void);	/* ELF read and checked */
 void stats_setup_done(void);	/* VM and vCPUs set up, about to start them */
+void stats_boot(bool direct64);	/* which entry the boot CPU got */
 /* one KVM_RUN of v from t_in to t_out; exited = it returned an exit */
 void stats_run(struct vcpu *v, uint64_t t_in, uint64_t t_out, bool exited);
 /* the channel exit just counted for v was a CONSOLE request */

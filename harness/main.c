@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 	devices_init(opts.console_cap);
 	vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
 	load_payload(&the_vm, cmdline, &bi);
+	stats_boot(bi.direct64);
 	if (verbose)
 		warnx_h("host %s, %d vCPU(s), %llu MiB, irqchip %s, cmdline \"%s\"",
 			flavor_name(the_vm.host.flavor), opts.smp,

@@ -24,7 +24,13 @@ static struct vstat {
 	uint64_t t_out;		/* when the last KVM_RUN returned, 0 = none yet */
 } vst[MAX_VCPUS];
 static uint64_t t_main, t_loaded, t_setup;
+static bool boot_direct;
 bool stats_on;
+
+void stats_boot(bool direct64)
+{
+	boot_direct = direct64;
+}
 
 void stats_init(bool on)
 {
@@ -115,7 +121,8 @@ void stats_write(const char *path, int nr_vcpus, int verdict)
 		warnx_h("--stats %s: %s", path, strerror(errno));
 		return;
 	}
-	fprintf(f, "verdict=%d\nvcpus=%d\n", verdict, nr_vcpus);
+	fprintf(f, "verdict=%d\nvcpus=%d\nboot=%s\n", verdict, nr_vcpus,
+		boot_direct ? "direct64" : "multiboot");
 	fprintf(f, "wall_ns=%llu\n", (unsigned long long)(t_end - t_main));
 	fprintf(f, "load_ns=%llu\n", (unsigned long long)(t_loaded ? t_loaded - t_main : 0));
 	fprintf(f, "setup_ns=%llu\n",
