@@ -98,7 +98,7 @@ static void usage(FILE *f)
 "                    the multiboot 32-bit hand-off\n"
 "  --console MODE    lines (default): the guest library may send a line per\n"
 "                    CONSOLE request; bytes: refuse those, COM1 byte by byte\n"
-"  --stats FILE      write where the run's time went (key=value lines)\n"
+"  --stats FILE      write where the run's time went (key=value lines; - = stdout)\n"
 "  --irqchip         create the in-kernel irqchip even with one vCPU\n"
 "  --host-info       print host facts (key=value lines) and exit\n"
 "  -v                verbose\n"

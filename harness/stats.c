@@ -1,5 +1,5 @@
 /*
- * vmc-harness --stats FILE: where one run's time goes, for make bench
+ * vmc-harness --stats FILE (- = stdout): where one run's time goes, for make bench
  * (docs/bench.md).  Per vCPU (each slot is only written by its own thread,
  * and read after the threads stopped): time inside KVM_RUN, time in the
  * harness between two KVM_RUNs, exits by kind.  Process-wide: time to read
@@ -116,7 +116,9 @@ void stats_write(const char *path, int nr_vcpus, int verdict)
 		for (int k = 0; k < K_NR; k++)
 			exits[k] += vst[i].exits[k];
 	}
-	f = fopen(path, "w");
+	/* "-": stdout, after the guest's console (vmtest has no /dev/stdout) */
+	fflush(stdout);
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	if (!f) {
 		warnx_h("--stats %s: %s", path, strerror(errno));
 		return;
@@ -136,6 +138,10 @@ void stats_write(const char *path, int nr_vcpus, int verdict)
 		total += exits[k];
 	}
 	fprintf(f, "exits=%llu\n", (unsigned long long)total);
+	if (f == stdout) {
+		fflush(stdout);
+		return;
+	}
 	if (fclose(f) != 0)
 		warnx_h("--stats %s: %s", path, strerror(errno));
 }

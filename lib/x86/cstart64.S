@@ -160,7 +160,7 @@ pt_pd:
 	.endr
 
 	.bss
-	.balign 16
+	.balign BOOT_STACK_SIZE		/* = X86_STACK_SIZE: smp_id() finds its tag */
 	.globl boot_stack, boot_stack_top
 boot_stack:	.skip BOOT_STACK_SIZE
 boot_stack_top:
