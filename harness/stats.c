@@ -102,7 +102,8 @@ void stats_console_request(struct vcpu *v)
 
 void stats_write(const char *path, int nr_vcpus, int verdict)
 {
-	uint64_t t_end = now_ns(), run = 0, harness = 0, runs = 0, intr = 0, total = 0;
+	uint64_t t_end = now_ns(), run = 0, run_max = 0, harness = 0, runs = 0, intr = 0;
+	uint64_t total = 0;
 	uint64_t exits[K_NR] = { 0 };
 	FILE *f;
 
@@ -110,6 +111,8 @@ void stats_write(const char *path, int nr_vcpus, int verdict)
 		return;
 	for (int i = 0; i < nr_vcpus && i < MAX_VCPUS; i++) {
 		run += vst[i].run_ns;
+		if (vst[i].run_ns > run_max)
+			run_max = vst[i].run_ns;
 		harness += vst[i].harness_ns;
 		runs += vst[i].runs;
 		intr += vst[i].interrupted;
@@ -129,7 +132,9 @@ void stats_write(const char *path, int nr_vcpus, int verdict)
 	fprintf(f, "load_ns=%llu\n", (unsigned long long)(t_loaded ? t_loaded - t_main : 0));
 	fprintf(f, "setup_ns=%llu\n",
 		(unsigned long long)(t_setup && t_loaded ? t_setup - t_loaded : 0));
-	fprintf(f, "kvm_run_ns=%llu\nharness_ns=%llu\n", (unsigned long long)run,
+	/* sums over the vCPUs; kvm_run_max_ns: the vCPU that spent the most */
+	fprintf(f, "kvm_run_ns=%llu\nkvm_run_max_ns=%llu\nharness_ns=%llu\n",
+		(unsigned long long)run, (unsigned long long)run_max,
 		(unsigned long long)harness);
 	fprintf(f, "kvm_runs=%llu\ninterrupted=%llu\n", (unsigned long long)runs,
 		(unsigned long long)intr);
