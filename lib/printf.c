@@ -63,6 +63,8 @@ static void pad(struct sink *o, char c, int n)
 	static const char zeros[16] = "0000000000000000";
 	const char *run = c == ' ' ? spaces : c == '0' ? zeros : NULL;
 
+	if (n <= 0)
+		return;
 	if (!run) {
 		while (n-- > 0)
 			put(o, c);
@@ -88,12 +90,12 @@ static void emit_number(struct sink *o, const struct spec *sp,
 			bool upper, bool is_ptr)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24];		/* 22 octal digits cover 64 bits */
+	char tmp[24];		/* 22 octal digits cover 64 bits; filled from the end */
 	const char *prefix = "";
 	int n = 0, prec = sp->prec, zeros, plen, fill;
 
 	while (v) {
-		tmp[n++] = digits[v % base];
+		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
 		v /= base;
 	}
 	/* no precision: at least one digit; "%.0d" of 0 prints nothing */
@@ -110,11 +112,9 @@ static void emit_number(struct sink *o, const struct spec *sp,
 	if (base == 16 && (is_ptr || (sp->alt && n)))
 		prefix = upper ? "0X" : "0x";
 	/* '#' with o: the first digit is a 0 */
-	if (base == 8 && sp->alt && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
+	if (base == 8 && sp->alt && zeros == 0 && (n == 0 || tmp[sizeof(tmp) - n] != '0'))
 		zeros = 1;
-	plen = 0;
-	while (prefix[plen])
-		plen++;
+	plen = prefix[0] ? (prefix[1] ? 2 : 1) : 0;
 
 	fill = sp->width - plen - zeros - n;
 	/* '0' pads with zeros after the prefix, unless a precision was given */
@@ -126,14 +126,7 @@ static void emit_number(struct sink *o, const struct spec *sp,
 		pad(o, ' ', fill);
 	put_n(o, prefix, plen);
 	pad(o, '0', zeros);
-	/* tmp holds the digits lowest first */
-	for (int i = 0, j = n - 1; i < j; i++, j--) {
-		char t = tmp[i];
-
-		tmp[i] = tmp[j];
-		tmp[j] = t;
-	}
-	put_n(o, tmp, n);
+	put_n(o, tmp + sizeof(tmp) - n, n);
 	if (sp->left)
 		pad(o, ' ', fill);
 }
