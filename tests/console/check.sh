@@ -30,7 +30,7 @@ trap 'rm -rf "$T"' EXIT
 . "$TOP/scripts/common.sh"
 
 SLOW=(--boot=multiboot --console=bytes)
-RC_fast=0 RC_slow=0 RC_pl=0
+RC_fast=0 RC_slow=0 RC_pl=0 RC_bad=0
 
 # run TAG LIMIT CMD...: stdout in $T/TAG.out, stderr $T/TAG.err, status RC_TAG
 run() {
@@ -54,11 +54,57 @@ mask() {
 
 if [ ! -x "$H" ] || [ ! -f "$G/partial_line.flat" ]; then
 	fail "console: build" "$H or $G/partial_line.flat not built (make)"
-	check_done
+	# a boot header with a bad entry64: exit 2, the header named
+off=$(LC_ALL=C grep -obUa VMCB "$G/partial_line.flat" | head -n 1 | cut -d: -f1)
+if [ -z "$off" ]; then
+	fail "console: bad boot header" "no VMCB boot header in $G/partial_line.flat"
+else
+	cp "$G/partial_line.flat" "$T/badhdr.flat"
+	# entry64 (offset 8) = 0xffffffff00000000; magic/version/checksum stay valid
+	printf '\x00\x00\x00\x00\xff\xff\xff\xff' |
+		dd of="$T/badhdr.flat" bs=1 seek=$((off + 8)) conv=notrunc status=none
+	run bad 20 "$H" -t 5 "$T/badhdr.flat"
+	if [ "$RC_bad" -eq 2 ] && grep -qF 'vmconform boot header: entry64' "$T/bad.err"; then
+		pass "console: a boot header whose entry64 is outside the image is a bad ELF (exit 2)"
+	else
+		fail "console: bad boot header" "exit $RC_bad, want 2 naming the header: $(head -c 200 "$T/bad.err")"
+	fi
+	run bad 20 "$H" -t 5 --boot=multiboot "$T/badhdr.flat"
+	if [ "$RC_bad" -eq 2 ]; then
+		pass "console: the bad boot header is refused with --boot=multiboot too"
+	else
+		fail "console: bad boot header, --boot=multiboot" "exit $RC_bad, want 2"
+	fi
+fi
+
+check_done
 fi
 if ! vmc_kvm_usable; then
 	skip "console: every check" "needs a usable ${VMC_KVM_DEV:-/dev/kvm} (read-write)"
-	check_done
+	# a boot header with a bad entry64: exit 2, the header named
+off=$(LC_ALL=C grep -obUa VMCB "$G/partial_line.flat" | head -n 1 | cut -d: -f1)
+if [ -z "$off" ]; then
+	fail "console: bad boot header" "no VMCB boot header in $G/partial_line.flat"
+else
+	cp "$G/partial_line.flat" "$T/badhdr.flat"
+	# entry64 (offset 8) = 0xffffffff00000000; magic/version/checksum stay valid
+	printf '\x00\x00\x00\x00\xff\xff\xff\xff' |
+		dd of="$T/badhdr.flat" bs=1 seek=$((off + 8)) conv=notrunc status=none
+	run bad 20 "$H" -t 5 "$T/badhdr.flat"
+	if [ "$RC_bad" -eq 2 ] && grep -qF 'vmconform boot header: entry64' "$T/bad.err"; then
+		pass "console: a boot header whose entry64 is outside the image is a bad ELF (exit 2)"
+	else
+		fail "console: bad boot header" "exit $RC_bad, want 2 naming the header: $(head -c 200 "$T/bad.err")"
+	fi
+	run bad 20 "$H" -t 5 --boot=multiboot "$T/badhdr.flat"
+	if [ "$RC_bad" -eq 2 ]; then
+		pass "console: the bad boot header is refused with --boot=multiboot too"
+	else
+		fail "console: bad boot header, --boot=multiboot" "exit $RC_bad, want 2"
+	fi
+fi
+
+check_done
 fi
 
 cfg_parse unittests.cfg || { fail "console: unittests.cfg" "does not parse"; check_done; }
@@ -127,5 +173,28 @@ for mode in triple hang exit; do
 		fi
 	done
 done
+
+# a boot header with a bad entry64: exit 2, the header named
+off=$(LC_ALL=C grep -obUa VMCB "$G/partial_line.flat" | head -n 1 | cut -d: -f1)
+if [ -z "$off" ]; then
+	fail "console: bad boot header" "no VMCB boot header in $G/partial_line.flat"
+else
+	cp "$G/partial_line.flat" "$T/badhdr.flat"
+	# entry64 (offset 8) = 0xffffffff00000000; magic/version/checksum stay valid
+	printf '\x00\x00\x00\x00\xff\xff\xff\xff' |
+		dd of="$T/badhdr.flat" bs=1 seek=$((off + 8)) conv=notrunc status=none
+	run bad 20 "$H" -t 5 "$T/badhdr.flat"
+	if [ "$RC_bad" -eq 2 ] && grep -qF 'vmconform boot header: entry64' "$T/bad.err"; then
+		pass "console: a boot header whose entry64 is outside the image is a bad ELF (exit 2)"
+	else
+		fail "console: bad boot header" "exit $RC_bad, want 2 naming the header: $(head -c 200 "$T/bad.err")"
+	fi
+	run bad 20 "$H" -t 5 --boot=multiboot "$T/badhdr.flat"
+	if [ "$RC_bad" -eq 2 ]; then
+		pass "console: the bad boot header is refused with --boot=multiboot too"
+	else
+		fail "console: bad boot header, --boot=multiboot" "exit $RC_bad, want 2"
+	fi
+fi
 
 check_done
