@@ -21,6 +21,7 @@ extern const struct chan_family ops_snp_family;	/* ops-snp.c (family 0x08) */
 static const struct chan_family *const families[] = {
 	&ops_core_family,
 	&ops_exitlog_family,
+	&ops_console_family,
 	&ops_hypercall_family,
 	&ops_msrfilter_family,
 	&ops_msrexit_family,

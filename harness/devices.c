@@ -3,25 +3,44 @@
  * the exit is recorded in the exit log, and a port no device owns makes the
  * vCPU loop end the run as ERROR.
  *
+ *   0x3f8        a 32-bit OUT: GPA of a CONSOLE request block (ops-console.c)
  *   0x3f8-0x3ff  COM1: THR writes go to stdout (capped, --console-cap);
  *                LSR reads "THR empty"; the other registers are latches
+ *                (under uart_lock: every vCPU thread reaches them)
  *   0xf4         exit port: OUT v ends the run with status (v << 1) | 1
  *   0xf8         channel: 32-bit OUT = GPA of a request block;
  *                32-bit IN = VMC_CHAN_MAGIC (QEMU reads all-ones)
  *   0xf9         scratch: any OUT is accepted and logged; IN returns the
  *                last value written (per vCPU)
+ *
+ * The CONSOLE channel op (ops-console.c) writes a whole line through
+ * console_text(), into the same capped stream as COM1; the block it came
+ * in is remembered per vCPU and console_flush() (run end) prints whatever
+ * the guest left pending there, so a guest that dies mid-line loses nothing.
  */
+#include <stddef.h>
+
 #include "harness.h"
 
 #define UART_LSR_THRE	0x20
 #define UART_LSR_TEMT	0x40
 #define UART_LCR_DLAB	0x80
 
+/*
+ * The console: COM1 bytes and CONSOLE requests (ops-console.c) both end up
+ * in con_write_locked(), so the cap and the truncation note are the same
+ * whichever way the guest sends its text.  con_lock also guards the
+ * registered console blocks.
+ */
 static pthread_mutex_t con_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t con_cap, con_written;
 static bool con_truncated;
+/* the COM1 registers, shared by every vCPU thread (issue 9): uart_lock */
+static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t uart[8];		/* latched register values by offset */
 static uint8_t uart_dll, uart_dlm;
+/* per vCPU: the CONSOLE block it last used; the last slot: the boot header's */
+static struct { uint64_t gpa; uint32_t argsz; } con_block[MAX_VCPUS + 1];
 
 void devices_init(uint64_t console_cap)
 {
@@ -29,34 +48,96 @@ void devices_init(uint64_t console_cap)
 	uart[3] = 0x03;	/* LCR: 8N1 */
 }
 
-void console_flush(void)
+/* guest console bytes to stdout, capped; call with con_lock held */
+static void con_write_locked(const char *buf, size_t len)
 {
-	pthread_mutex_lock(&con_lock);
-	fflush(stdout);
-	pthread_mutex_unlock(&con_lock);
-}
+	size_t n;
 
-static void console_put(uint8_t c)
-{
-	pthread_mutex_lock(&con_lock);
-	if (con_truncated) {
-		pthread_mutex_unlock(&con_lock);
+	if (con_truncated || len == 0)
 		return;
+	n = con_cap - con_written < len ? (size_t)(con_cap - con_written) : len;
+	if (n) {
+		fwrite(buf, 1, n, stdout);
+		con_written += n;
+		if (memchr(buf, '\n', n))
+			fflush(stdout);
 	}
-	if (con_written >= con_cap) {
+	if (n < len) {
 		con_truncated = true;
 		printf("\n[vmc-harness: console output truncated at %llu bytes "
 		       "(--console-cap); the rest is dropped]\n",
 		       (unsigned long long)con_cap);
 		fflush(stdout);
 		warnx_h("console output truncated at %llu bytes", (unsigned long long)con_cap);
-		pthread_mutex_unlock(&con_lock);
-		return;
 	}
-	con_written++;
-	putchar(c);
-	if (c == '\n')
-		fflush(stdout);
+}
+
+/*
+ * Pending text of a registered block, read afresh from guest memory (the
+ * guest may have changed anything): printed only when the block still
+ * looks like the one registered and len fits it; then len = 0.  con_lock held.
+ */
+static void con_drain_locked(uint64_t gpa, uint32_t argsz)
+{
+	struct vmc_console c;
+	const char *text;
+	uint32_t len, zero = 0;
+
+	if (gpa_read(&the_vm, gpa, &c, sizeof(c)) < 0 || c.hdr.op != VMC_OP_CONSOLE ||
+	    c.hdr.argsz != argsz)
+		return;
+	len = c.len;
+	if (len == 0 || len > argsz - sizeof(c))
+		return;
+	text = gpa_ptr(&the_vm, gpa + sizeof(c), len);
+	if (!text)
+		return;
+	con_write_locked(text, len);
+	gpa_write(&the_vm, gpa + offsetof(struct vmc_console, len), &zero, sizeof(zero));
+}
+
+void console_text(struct vcpu *v, uint64_t gpa, uint32_t argsz, const char *text,
+		  uint32_t len)
+{
+	uint32_t zero = 0;
+
+	pthread_mutex_lock(&con_lock);
+	con_write_locked(text, len);
+	/* taken: a drain on another thread must not print it again */
+	gpa_write(v->vm, gpa + offsetof(struct vmc_console, len), &zero, sizeof(zero));
+	if (v->id >= 0 && v->id < MAX_VCPUS) {
+		con_block[v->id].gpa = gpa;
+		con_block[v->id].argsz = argsz;
+	}
+	pthread_mutex_unlock(&con_lock);
+}
+
+void console_register(uint64_t gpa, uint32_t argsz)
+{
+	pthread_mutex_lock(&con_lock);
+	con_block[MAX_VCPUS].gpa = gpa;
+	con_block[MAX_VCPUS].argsz = argsz;
+	pthread_mutex_unlock(&con_lock);
+}
+
+/* stdout out, after the text the guest left pending in its console blocks */
+void console_flush(void)
+{
+	pthread_mutex_lock(&con_lock);
+	if (the_vm.mem)
+		for (int i = 0; i <= MAX_VCPUS; i++)
+			if (con_block[i].argsz)
+				con_drain_locked(con_block[i].gpa, con_block[i].argsz);
+	fflush(stdout);
+	pthread_mutex_unlock(&con_lock);
+}
+
+static void console_put(uint8_t c)
+{
+	char ch = (char)c;
+
+	pthread_mutex_lock(&con_lock);
+	con_write_locked(&ch, 1);
 	pthread_mutex_unlock(&con_lock);
 }
 
@@ -115,7 +196,7 @@ bool devices_pio(struct vcpu *v)
 		.reason = KVM_EXIT_IO, .index = port, .size = size,
 		.flags = (out ? VMC_EXITF_OUT : 0) | (count > 1 ? VMC_EXITF_STRING : 0),
 	};
-	bool known = true, chan = false, exit_req = false;
+	bool known = true, chan = false, exit_req = false, con_req = false;
 	uint64_t seq;
 
 	rec.rip = vcpu_rip(v);
@@ -126,9 +207,13 @@ bool devices_pio(struct vcpu *v)
 		exitlog_record(v, &rec);
 		return false;
 	}
-	if (port >= VMC_SERIAL_PORT && port < VMC_SERIAL_PORT + 8) {
+	if (port == VMC_SERIAL_PORT && out && size == 4 && count == 1) {
+		con_req = true;		/* GPA of a CONSOLE block, after the record */
+	} else if (port >= VMC_SERIAL_PORT && port < VMC_SERIAL_PORT + 8) {
+		pthread_mutex_lock(&uart_lock);
 		for (uint32_t i = 0; i < count; i++)
 			serial_io(port - VMC_SERIAL_PORT, out, data + i * size, size);
+		pthread_mutex_unlock(&uart_lock);
 	} else if (port == VMC_EXIT_PORT) {
 		if (out)
 			exit_req = true;
@@ -156,6 +241,8 @@ bool devices_pio(struct vcpu *v)
 	seq = exitlog_record(v, &rec);
 	if (chan)
 		channel_request(v, rec.data, seq);
+	if (con_req)
+		console_request(v, rec.data, seq);
 	/*
 	 * Only the statuses of lib/status.h leave as (v << 1) | 1: QEMU's
 	 * isa-debug-exit would wrap any value into the 8-bit exit status, so a

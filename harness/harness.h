@@ -75,6 +75,11 @@ struct boot_info {
 	uint32_t mbi;		/* GPA of the multiboot info */
 	uint32_t gdt;		/* GPA of the boot GDT */
 	uint64_t image_lo, image_hi;	/* loaded range */
+	/* direct 64-bit entry (x86/boot-abi.h), when the payload offers one */
+	bool direct64;
+	uint64_t entry64, cr3, gdt64_base;
+	uint16_t gdt64_limit;
+	struct kvm_segment cs, ds;	/* from the guest's GDT */
 };
 /*
  * Read and validate an x86 multiboot ELF (ELF32 i386 or ELF64 x86-64) for
@@ -137,6 +142,9 @@ struct options {
 	uint64_t exit_log_cap;
 	uint64_t console_cap;
 	bool irqchip;
+	bool console_bytes;	/* --console=bytes: refuse CONSOLE requests */
+	bool boot_multiboot;	/* --boot=multiboot: never the direct 64-bit entry */
+	const char *stats;	/* --stats FILE */
 	const char *payload;
 };
 extern struct options opts;
@@ -152,7 +160,31 @@ void run_vcpu_stopped(struct vcpu *v);
 void devices_init(uint64_t console_cap);
 /* handle one KVM_EXIT_IO; returns false if no device accounts for it */
 bool devices_pio(struct vcpu *v);
+/* print pending text of the guest's console blocks, then fflush(stdout) */
 void console_flush(void);
+/*
+ * Console text from a CONSOLE request of v (block at gpa, argsz bytes):
+ * into the capped console stream like COM1 bytes; the block is remembered
+ * so console_flush() can print what is pending in it when the run ends.
+ */
+/* a 32-bit OUT of gpa to COM1 (0x3f8): a CONSOLE request (ops-console.c) */
+void console_request(struct vcpu *v, uint64_t gpa, uint64_t seq);
+/* the console block the boot header names: printed from at the run's end */
+void console_register(uint64_t gpa, uint32_t argsz);
+void console_text(struct vcpu *v, uint64_t gpa, uint32_t argsz, const char *text,
+		  uint32_t len);
+
+/* ---- stats.c: --stats FILE (make bench) ---- */
+extern bool stats_on;
+void stats_init(bool on);	/* first thing in main() */
+void stats_loaded(void);	/* ELF read and checked */
+void stats_setup_done(void);	/* VM and vCPUs set up, about to start them */
+void stats_boot(bool direct64);	/* which entry the boot CPU got */
+/* one KVM_RUN of v from t_in to t_out; exited = it returned an exit */
+void stats_run(struct vcpu *v, uint64_t t_in, uint64_t t_out, bool exited);
+/* the channel exit just counted for v was a CONSOLE request */
+void stats_console_request(struct vcpu *v);
+void stats_write(const char *path, int nr_vcpus, int verdict);
 
 /* ---- exitlog.c ---- */
 /* --exit-log FILE (NULL: none), keeping the first and last cap (1..65536) exits */
@@ -229,6 +261,7 @@ struct chan_family {
 /* the families (ops-*.c); channel.c holds the one table of them */
 extern const struct chan_family ops_core_family;
 extern const struct chan_family ops_exitlog_family;
+extern const struct chan_family ops_console_family;	/* ops-console.c */
 extern const struct chan_family ops_hypercall_family;	/* ops-hypercall.c */
 extern const struct chan_family ops_msrfilter_family;	/* ops-msrfilter.c */
 extern const struct chan_family ops_msrexit_family;	/* ops-msrexit.c */

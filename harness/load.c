@@ -19,12 +19,14 @@
  * name and -append), so the guest's argv parsing sees the same string.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "x86/boot-abi.h"
 
 #define LOAD_MIN	0x100000ull	/* segments load at or above 1 MiB (first usable map entry) */
 #define GDT_ADDR	0x800u
@@ -55,6 +57,8 @@ struct image {
 	int nseg;
 	uint64_t entry_phys;
 	uint32_t mb_flags;
+	bool has_boot_hdr;
+	struct vmc_boot_header boot;	/* checked by check_boot_header() */
 };
 
 static char errbuf[512];
@@ -242,6 +246,134 @@ out:
 	return err;
 }
 
+/*
+ * The vmconform boot header (x86/boot-abi.h): optional.  Absent (no magic
+ * with a valid checksum in the first 8 KiB) means multiboot only.  Present
+ * but naming addresses outside the loaded image / RAM is a bad ELF.
+ */
+static const struct seg *seg_of(const struct image *img, uint64_t gpa, uint64_t len,
+				bool in_file)
+{
+	for (int i = 0; i < img->nseg; i++) {
+		const struct seg *s = &img->seg[i];
+		uint64_t lim = in_file ? s->filesz : s->memsz;
+
+		if (gpa >= s->paddr && gpa - s->paddr <= lim && len <= lim - (gpa - s->paddr))
+			return s;
+	}
+	return NULL;
+}
+
+static const char *check_boot_header(const uint8_t *buf, size_t len, uint64_t mem_size,
+				     struct image *img)
+{
+	size_t lim = len < MB_SEARCH ? len : MB_SEARCH;
+	struct vmc_boot_header *h = &img->boot;
+	const struct seg *s;
+
+	for (size_t off = 0; off + sizeof(*h) <= lim; off += 8) {
+		memcpy(h, buf + off, sizeof(*h));
+		if (h->magic == VMC_BOOT_MAGIC &&
+		    (uint32_t)(h->magic + h->version + h->checksum) == 0) {
+			img->has_boot_hdr = true;
+			break;
+		}
+	}
+	if (!img->has_boot_hdr)
+		return NULL;
+	snprintf(errbuf, sizeof(errbuf), "vmconform boot header: ");
+	if (h->version != VMC_BOOT_VERSION)
+		return strcat(errbuf, "unknown version (want 1)");
+	if (h->entry64 >= (1ull << 32) || !seg_of(img, h->entry64, 1, false))
+		return strcat(errbuf, "entry64 is outside every loadable segment below 4 GiB");
+	if ((h->cr3 & 0xfff) || h->cr3 >= mem_size || mem_size - h->cr3 < 4096)
+		return strcat(errbuf, "cr3 is not a 4 KiB-aligned page inside guest RAM");
+	if (h->gdt_base >= mem_size || mem_size - h->gdt_base < (uint64_t)h->gdt_limit + 1)
+		return strcat(errbuf, "the GDT is not inside guest RAM");
+	if ((h->cs & 7) || (h->ds & 7) || !h->cs || !h->ds ||
+	    h->cs + 7u > h->gdt_limit || h->ds + 7u > h->gdt_limit)
+		return strcat(errbuf, "cs/ds are not GDT selectors with RPL 0 inside the limit");
+	if (h->console) {
+		struct vmc_console c;
+
+		s = seg_of(img, h->console, sizeof(c), true);
+		if (!s)
+			return strcat(errbuf, "the console block is not in the file's data");
+		memcpy(&c, buf + s->offset + (h->console - s->paddr), sizeof(c));
+		if (c.hdr.op != VMC_OP_CONSOLE || c.hdr.argsz < sizeof(c) ||
+		    c.hdr.argsz > sizeof(c) + VMC_CONSOLE_MAX ||
+		    !seg_of(img, h->console, c.hdr.argsz, false))
+			return strcat(errbuf, "the console block is no CONSOLE request block "
+				      "inside a loadable segment");
+	}
+	return NULL;
+}
+
+/* a KVM segment from the GDT descriptor the guest would load for sel */
+static bool seg_from_gdt(struct vm *vm, const struct vmc_boot_header *h, uint16_t sel,
+			 struct kvm_segment *seg)
+{
+	uint64_t d;
+
+	if (gpa_read(vm, h->gdt_base + sel, &d, sizeof(d)) < 0)
+		return false;
+	memset(seg, 0, sizeof(*seg));
+	seg->selector = sel;
+	seg->base = (d >> 16 & 0xffffff) | (d >> 56 & 0xff) << 24;
+	seg->limit = (uint32_t)((d & 0xffff) | (d >> 48 & 0xf) << 16);
+	seg->type = d >> 40 & 0xf;
+	seg->s = d >> 44 & 1;
+	seg->dpl = d >> 45 & 3;
+	seg->present = d >> 47 & 1;
+	seg->avl = d >> 52 & 1;
+	seg->l = d >> 53 & 1;
+	seg->db = d >> 54 & 1;
+	seg->g = d >> 55 & 1;
+	if (seg->g)
+		seg->limit = seg->limit << 12 | 0xfff;
+	return seg->present && seg->s && seg->dpl == 0;
+}
+
+/*
+ * After the image is in RAM: offer the direct 64-bit entry (unless
+ * --boot=multiboot) and take the console block (unless --console=bytes).
+ * The descriptors come from the guest's own GDT as loaded, so the hidden
+ * segment state is what the guest's far jump would have produced.
+ */
+static void apply_boot_header(struct vm *vm, const struct image *img, struct boot_info *bi)
+{
+	const struct vmc_boot_header *h = &img->boot;
+
+	if (!img->has_boot_hdr)
+		return;
+	if (h->console && !opts.console_bytes) {
+		int32_t zero = 0;
+		uint32_t argsz;
+
+		TEST_ASSERT(gpa_read(vm, h->console, &argsz, sizeof(argsz)) == 0,
+			    "console block");
+		TEST_ASSERT(gpa_write(vm, h->console + offsetof(struct vmc_req_hdr, ret), &zero,
+				      sizeof(zero)) == 0, "console block");
+		console_register(h->console, argsz);
+	}
+	if (opts.boot_multiboot)
+		return;
+	if (!seg_from_gdt(vm, h, h->cs, &bi->cs) || !bi->cs.l || bi->cs.db ||
+	    !(bi->cs.type & 8) || !seg_from_gdt(vm, h, h->ds, &bi->ds) || (bi->ds.type & 8) ||
+	    !(bi->ds.type & 2))
+		die(HX_USAGE, "%s: bad ELF: vmconform boot header: GDT entries 0x%x/0x%x are "
+		    "not a present DPL-0 64-bit code and writable data segment", opts.payload,
+		    h->cs, h->ds);
+	bi->direct64 = true;
+	bi->entry64 = h->entry64;
+	bi->cr3 = h->cr3;
+	bi->gdt64_base = h->gdt_base;
+	bi->gdt64_limit = h->gdt_limit;
+	if (verbose)
+		warnx_h("load: direct 64-bit entry at 0x%llx (cr3 0x%llx)",
+			(unsigned long long)h->entry64, (unsigned long long)h->cr3);
+}
+
 static uint8_t *read_file(const char *path, size_t *lenp)
 {
 	struct stat st;
@@ -340,6 +472,8 @@ void load_validate(const char *path, uint64_t mem_size)
 		die(HX_USAGE, "guest RAM must be at least 2 MiB");
 	loaded_buf = read_file(path, &len);
 	err = parse_image(loaded_buf, len, mem_size, &loaded);
+	if (!err)
+		err = check_boot_header(loaded_buf, len, mem_size, &loaded);
 	if (err)
 		die(HX_USAGE, "%s: bad ELF: %s", path, err);
 }
@@ -372,4 +506,5 @@ void load_payload(struct vm *vm, const char *cmdline, struct boot_info *bi)
 	free(loaded_buf);
 	loaded_buf = NULL;
 	write_boot_data(vm, cmdline, bi);
+	apply_boot_header(vm, &loaded, bi);
 }

@@ -97,6 +97,12 @@ static void usage(FILE *f)
 "                    were dropped between them (1..65536, default 65536)\n"
 "  --console-cap N   console bytes (and as many of guest LOG text) before output\n"
 "                    is dropped (default 4194304)\n"
+"  --boot MODE       direct (default): start in 64-bit mode at the entry the\n"
+"                    payload's vmconform boot header names; multiboot: always\n"
+"                    the multiboot 32-bit hand-off\n"
+"  --console MODE    lines (default): the guest library may send a line per\n"
+"                    CONSOLE request; bytes: refuse those, COM1 byte by byte\n"
+"  --stats FILE      write where the run's time went (key=value lines; - = stdout)\n"
 "  --irqchip         create the in-kernel irqchip even with one vCPU\n"
 "  --host-info       print host facts (key=value lines) and exit\n"
 "  -v                verbose\n"
@@ -185,6 +191,19 @@ static int parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--exit-log-cap")) {
 			NEED_VAL();
 			opts.exit_log_cap = parse_u64(a, val, 1, EXITLOG_CAP_MAX);
+		} else if (!strcmp(a, "--boot")) {
+			NEED_VAL();
+			if (strcmp(val, "direct") && strcmp(val, "multiboot"))
+				die(HX_USAGE, "--boot: bad value '%s' (want direct or multiboot)", val);
+			opts.boot_multiboot = !strcmp(val, "multiboot");
+		} else if (!strcmp(a, "--stats")) {
+			NEED_VAL();
+			opts.stats = val;
+		} else if (!strcmp(a, "--console")) {
+			NEED_VAL();
+			if (strcmp(val, "bytes") && strcmp(val, "lines"))
+				die(HX_USAGE, "--console: bad value '%s' (want lines or bytes)", val);
+			opts.console_bytes = !strcmp(val, "bytes");
 		} else if (!strcmp(a, "--console-cap")) {
 			NEED_VAL();
 			opts.console_cap = parse_u64(a, val, 0, 1ull << 40);
@@ -220,13 +239,17 @@ int main(int argc, char **argv)
 	int pi = parse_args(argc, argv);
 	char *cmdline = build_cmdline(argc, argv, pi);
 
+	stats_init(opts.stats != NULL);
+
 	opts.payload = argv[pi];
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	load_validate(opts.payload, opts.mem_mib << 20);
+	stats_loaded();
 	exitlog_init(opts.exit_log, opts.exit_log_cap);
 	devices_init(opts.console_cap);
 	vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
 	load_payload(&the_vm, cmdline, &bi);
+	stats_boot(bi.direct64);
 	if (verbose)
 		warnx_h("host %s, %d vCPU(s), %llu MiB, irqchip %s, cmdline \"%s\"",
 			flavor_name(the_vm.host.flavor), opts.smp,
@@ -238,6 +261,7 @@ int main(int argc, char **argv)
 		vcpu_create(&the_vm, &the_vm.vcpus[i], i, &bi);
 	the_vm.nr_vcpus = opts.smp;
 
+	stats_setup_done();
 	dl_ns = now_ns() + (uint64_t)(opts.timeout_s * 1e9);
 	for (int i = 0; i < opts.smp; i++)
 		vcpu_start(&the_vm.vcpus[i]);
@@ -290,5 +314,6 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < the_vm.nr_vcpus; i++)
 		pthread_join(the_vm.vcpus[i].thread, NULL);
+	stats_write(opts.stats, the_vm.nr_vcpus, verdict);
 	return verdict;
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "x86/boot-abi.h"
 
 #define KICK_SIG	SIGUSR1
 #define TICK_MS		200
@@ -193,6 +194,36 @@ static void set_boot_state(struct vcpu *v, const struct boot_info *bi)
 	TEST_ASSERT(ioctl(v->fd, KVM_SET_REGS, &regs) == 0, "KVM_SET_REGS");
 }
 
+/*
+ * The direct 64-bit entry (x86/boot-abi.h): the state the guest's 32-bit
+ * path builds before it jumps to 64-bit code, set before the first KVM_RUN;
+ * the registers multiboot defines are as in set_boot_state().
+ */
+static void set_boot_state64(struct vcpu *v, const struct boot_info *bi)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	TEST_ASSERT(ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0, "KVM_GET_SREGS");
+	sregs.cs = bi->cs;
+	sregs.ds = bi->ds;
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gdt.base = bi->gdt64_base;
+	sregs.gdt.limit = bi->gdt64_limit;
+	sregs.cr3 = bi->cr3;
+	sregs.cr4 = VMC_BOOT_CR4;
+	sregs.efer = VMC_BOOT_EFER;
+	sregs.cr0 = VMC_BOOT_CR0;
+	TEST_ASSERT(ioctl(v->fd, KVM_SET_SREGS, &sregs) == 0, "KVM_SET_SREGS (64-bit entry)");
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = bi->entry64;
+	regs.rflags = 0x2;
+	regs.rax = 0x2BADB002;
+	regs.rbx = bi->mbi;
+	regs.rsp = 0x7000;
+	TEST_ASSERT(ioctl(v->fd, KVM_SET_REGS, &regs) == 0, "KVM_SET_REGS");
+}
+
 void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi)
 {
 	v->vm = vm;
@@ -205,7 +236,9 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *
 	TEST_ASSERT(v->run != MAP_FAILED, "mmap of kvm_run (vcpu%d)", id);
 	set_cpuid(v);
 	set_run_sigmask(v);
-	if (id == 0) {
+	if (id == 0 && bi->direct64) {
+		set_boot_state64(v, bi);
+	} else if (id == 0) {
 		set_boot_state(v, bi);
 	} else {
 		/* an AP waits for INIT/SIPI from the guest via the in-kernel LAPIC */
@@ -503,9 +536,12 @@ static void *vcpu_thread(void *arg)
 	v->exits_at_tick = ~0ull;
 
 	while (!run_done()) {
+		uint64_t t_in = stats_on ? now_ns() : 0;
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;
 
+		if (stats_on)
+			stats_run(v, t_in, now_ns(), r == 0);
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (run_done())
 			break;

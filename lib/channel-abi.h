@@ -60,6 +60,7 @@ struct vmc_req_hdr {
 #define VMC_OP_HELLO		0x0001
 #define VMC_OP_CAPS		0x0002
 #define VMC_OP_LOG		0x0003
+#define VMC_OP_CONSOLE		0x0004	/* harness/ops-console.c */
 #define VMC_OP_EXIT_MARK	0x0101
 #define VMC_OP_EXIT_READ	0x0102
 #define VMC_OP_EXPECT		0x0103
@@ -120,6 +121,24 @@ struct vmc_log {
 	uint32_t len;		/* bytes of text (no NUL needed) */
 	uint32_t pad;
 	char text[];		/* argsz >= sizeof(struct vmc_log) + len */
+};
+
+/*
+ * CONSOLE: console text, written to the harness's stdout exactly as if the
+ * guest had sent text[0..len) byte by byte to COM1 (same cap, same
+ * --console-cap note).  The harness sets len = 0 when it took the text and
+ * remembers the block (GPA, argsz) for the calling vCPU: when the run ends
+ * (exit port, triple fault, deadline) it prints what is pending in the
+ * block, so a guest that dies mid-line still shows its last partial line.
+ * len = 0 just registers the block.  argsz = sizeof(struct vmc_console) +
+ * capacity (<= VMC_CONSOLE_MAX); len > capacity -> EINVAL.
+ */
+#define VMC_CONSOLE_MAX	4096
+struct vmc_console {
+	struct vmc_req_hdr hdr;
+	uint32_t len;		/* in: bytes of text pending; out: 0 */
+	uint32_t pad;		/* must be 0 */
+	char text[];
 };
 
 /* one recorded exit, as EXIT_READ hands it to the guest */
@@ -204,6 +223,7 @@ VMC_ABI_ASSERT(struct vmc_req_hdr, 16);
 VMC_ABI_ASSERT(struct vmc_hello, 56);
 VMC_ABI_ASSERT(struct vmc_caps, 32);
 VMC_ABI_ASSERT(struct vmc_log, 24);
+VMC_ABI_ASSERT(struct vmc_console, 24);
 VMC_ABI_ASSERT(struct vmc_exit_rec, 32);
 VMC_ABI_ASSERT(struct vmc_exit_mark, 24);
 VMC_ABI_ASSERT(struct vmc_exit_read, 56);

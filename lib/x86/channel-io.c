@@ -15,6 +15,8 @@ uint32_t chan_arch_probe(void)
 
 void chan_arch_submit(uint64_t gpa)
 {
+	/* buffered console text first: output keeps the order of the calls */
+	console_sync();
 	asm volatile("outl %0, %1" : : "a"((uint32_t)gpa), "Nd"(VMC_CHANNEL_PORT) : "memory");
 }
 

@@ -23,9 +23,24 @@
  *    does not depend on the loader), RFLAGS = 0x2;
  *  - a 16 KiB stack, RBP = 0 (the end of every backtrace).
  * Then setup_x86(magic, info) (setup.c) and exit(main(__argc, __argv)).
+ *
+ * Direct 64-bit entry (vmc-harness only; docs/channel.md "Boot"): right
+ * after the multiboot header sits the vmconform boot header (VMC_BOOT_*,
+ * lib/x86/boot-abi.h).  It names start64_direct, the page tables, our GDT
+ * and selectors, and the console block (lib/x86/io.c).  The harness may
+ * start the boot CPU at start64_direct with the state the 32-bit path
+ * builds (long mode, CR0/CR3/CR4/EFER as above, our GDT loaded, CS 0x08,
+ * data 0x10, RFLAGS 0x2) and EAX/EBX as multiboot gives them; the
+ * multiboot info, memory map and command line are the same.  The harness
+ * zero-fills every segment past its file size, so start64_direct skips the
+ * .bss clear (on an emulating host ~7 ms) and the data segment loads (the
+ * harness loaded them from our GDT); memory is the same either way.  The only
+ * difference a test can see is x86_boot_direct64 (1 when entered there).
+ * QEMU ignores the header and boots through start32.
  */
 #include "long-mode.h"
 #include "efi-boot.h"
+#include "boot-abi.h"
 
 #define MB_MAGIC	0x1BADB002
 #define MB_FLAGS	0x00000003	/* page-align modules, want memory info */
@@ -44,6 +59,22 @@ multiboot_header:
 	.long VMC_EFI_VERSION
 	.quad start64_efi
 
+	/* the vmconform boot header (boot-abi.h: struct vmc_boot_header) */
+	.balign 8
+vmc_boot_header:
+	.long VMC_BOOT_MAGIC
+	.long VMC_BOOT_VERSION
+	.quad start64_direct		/* entry64 */
+	.quad pt_pml4			/* cr3 */
+	.quad gdt			/* gdt_base */
+	.word gdt_end - gdt - 1		/* gdt_limit */
+	.word 0x08			/* cs */
+	.word 0x10			/* ds */
+	.word 0				/* pad */
+	.quad x86_console_block		/* console */
+	.long 0				/* reserved */
+	.long -(VMC_BOOT_MAGIC + VMC_BOOT_VERSION)	/* checksum of the two */
+
 	.globl start32
 start32:
 	cli
@@ -60,6 +91,14 @@ start32:
 	ljmp $0x08, $start64
 
 	.code64
+	/* direct 64-bit entry: EAX/EBX as multiboot passes them */
+	.globl start64_direct
+start64_direct:
+	movl %eax, %r12d		/* multiboot magic */
+	movl %ebx, %r13d		/* multiboot info */
+	movb $1, x86_boot_direct64(%rip)
+	/* the harness loaded .bss as zeroes (boot-abi.h): no clear needed */
+	jmp 2f
 start64:
 	LOAD_DATA_SEGS $0x10
 	movl %esi, %r12d		/* multiboot magic */
@@ -71,7 +110,7 @@ start64:
 	shrq $3, %rcx
 	xorl %eax, %eax
 	rep stosq
-	movabsq $boot_stack_top, %rsp
+2:	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
 	movl %r12d, %edi
 	movl %r13d, %esi
@@ -118,6 +157,9 @@ start64_efi:
 	jmp 5b
 
 	.data
+	.globl x86_boot_direct64
+x86_boot_direct64:
+	.byte 0				/* 1: started at start64_direct */
 	.globl gdt
 	.balign 16
 gdt:
@@ -156,7 +198,7 @@ pt_pd:
 	.endr
 
 	.bss
-	.balign 16
+	.balign BOOT_STACK_SIZE		/* = X86_STACK_SIZE: smp_id() finds its tag */
 	.globl boot_stack, boot_stack_top
 boot_stack:	.skip BOOT_STACK_SIZE
 boot_stack_top:

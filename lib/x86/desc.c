@@ -5,13 +5,6 @@
 #include "processor.h"
 #include "desc.h"
 
-struct idt_entry {
-	uint16_t off0, sel;
-	uint8_t ist, type_attr;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
 struct tss64 {
 	uint32_t res0;
 	uint64_t rsp[3];
@@ -29,11 +22,10 @@ struct desc_ptr {
 #define IST_STACK_SIZE 4096
 enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, NR_IST = 3 };
 
-extern char isr_stubs[];		/* isr.S: 256 stubs of 16 bytes */
+extern char idt[], idt_end[];		/* isr.S: assembled, stub n for vector n */
 extern uint64_t gdt[];			/* cstart64.S */
 extern char boot_stack[], boot_stack_top[];
 
-static struct idt_entry idt[256] __attribute__((aligned(16)));
 static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
 /* IST stacks: static for the boot CPU, from the page allocator for others */
 static uint8_t boot_ist[NR_IST * IST_STACK_SIZE] __attribute__((aligned(4096)));
@@ -70,30 +62,10 @@ exception_handler_t handle_exception(unsigned int vector, exception_handler_t h)
 	return old;
 }
 
-static void set_gate(unsigned int vec, uintptr_t addr, unsigned int ist)
-{
-	struct idt_entry *e = &idt[vec];
-
-	e->off0 = addr & 0xffff;
-	e->sel = KERNEL_CS;
-	e->ist = ist;
-	e->type_attr = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
-	e->off1 = (addr >> 16) & 0xffff;
-	e->off2 = addr >> 32;
-	e->zero = 0;
-}
-
 void setup_idt(void)
 {
-	struct desc_ptr p = { sizeof(idt) - 1, (uintptr_t)idt };
-	unsigned int v;
+	struct desc_ptr p = { idt_end - idt - 1, (uintptr_t)idt };
 
-	for (v = 0; v < 256; v++) {
-		unsigned int ist = v == DF_VECTOR ? IST_DF :
-				   v == NMI_VECTOR ? IST_NMI :
-				   v == MC_VECTOR ? IST_MC : 0;
-		set_gate(v, (uintptr_t)isr_stubs + 16 * v, ist);
-	}
 	asm volatile("lidt %0" : : "m"(p));
 }
 
@@ -136,6 +108,7 @@ static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
 	uintptr_t fp = r->rbp;
 	int depth;
 
+	console_sync();
 	printf("UNEXPECTED EXCEPTION vector %lu (%s) on CPU %u\n",
 	       r->vector, exception_name(r->vector), cpu);
 	printf("error code %#lx  RIP %016lx  CR2 %016lx\n",

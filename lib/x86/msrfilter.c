@@ -27,8 +27,12 @@ int msrf_add(msrf_filter_t *f, uint32_t rflags, uint32_t base, uint32_t nmsrs, b
 	bm = alloc_page();
 	if (!bm)
 		report_abort("msrf_add: out of memory");
-	/* a page holds 0x600 bytes and more: a 0x3001-MSR range fits too */
-	memset(bm, allow ? 0xff : 0, PAGE_SIZE);
+	/*
+	 * a page holds 0x600 bytes and more: a 0x3001-MSR range fits too.
+	 * alloc_page() zeroes it, so only "allow" needs a fill.
+	 */
+	if (allow)
+		memset(bm, 0xff, PAGE_SIZE);
 	f->ranges[i].flags = rflags;
 	f->ranges[i].base = base;
 	f->ranges[i].nmsrs = nmsrs;

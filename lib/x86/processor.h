@@ -157,15 +157,50 @@ static inline uint16_t read_ss(void)
 	return v;
 }
 
+/* 1 when vmc-harness started the boot CPU at the direct 64-bit entry
+ * (cstart64.S start64_direct), 0 after the multiboot 32-bit path */
+extern uint8_t x86_boot_direct64;
+/* hand console text still buffered (io.c) to the harness now */
+void console_sync(void);
+
+/*
+ * Every CPU stack the library sets up (the boot stack, the AP stacks of
+ * smp.c) is X86_STACK_SIZE bytes aligned to its size, with a tag at its
+ * lowest address: the CPU's index and a check word that depends on the
+ * address.  smp.c writes the tags (x86_stack_tag) when a second CPU comes
+ * online.
+ */
+#define X86_STACK_SIZE		16384
+#define X86_STACK_TAG_MAGIC	0x56434d5354414731ull
+struct x86_stack_tag {
+	uint64_t check;		/* X86_STACK_TAG_MAGIC ^ address of the tag */
+	uint32_t cpu;
+	uint32_t pad;
+};
+void x86_stack_tag(uintptr_t stack_base, unsigned int cpu);
+
 /*
  * Index of this CPU into per-CPU arrays (0 .. MAX_CPUS-1).  With one CPU
  * online this is 0 without executing anything; with more it is the APIC id
- * from CPUID (a test that makes CPUID fault must do so with one CPU).
+ * (CPUID), read once per CPU into the tag of its stack: on a library stack
+ * smp_id() is a memory read, elsewhere (IST stacks, a test's own stack) it
+ * asks CPUID.  CPUID is an exit on VMX/SVM and was the one in the fault
+ * API's and msr_read()'s path (a test that makes CPUID fault must do so
+ * on a library stack or with one CPU).
  */
 extern unsigned int x86_cpus_online;
 static inline unsigned int smp_id(void)
 {
-	return x86_cpus_online <= 1 ? 0 : cpuid_apic_id() % MAX_CPUS;
+	const struct x86_stack_tag *t;
+	uintptr_t sp;
+
+	if (x86_cpus_online <= 1)
+		return 0;
+	asm volatile("mov %%rsp, %0" : "=r"(sp));
+	t = (const struct x86_stack_tag *)(sp & ~(uintptr_t)(X86_STACK_SIZE - 1));
+	if (t->check == (X86_STACK_TAG_MAGIC ^ (uintptr_t)t) && t->cpu < MAX_CPUS)
+		return t->cpu;
+	return cpuid_apic_id() % MAX_CPUS;
 }
 
 #endif

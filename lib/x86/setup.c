@@ -109,6 +109,12 @@ static void setup_memory(const struct mb_info *mbi)
 	alloc_init(img, free_end);
 }
 
+/* isspace() of the C locale, inlined: the command line is scanned at every boot */
+static inline bool blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static void setup_cmdline(const char *src)
 {
 	char *p = cmdline_copy, *word, *base, *dot;
@@ -119,13 +125,13 @@ static void setup_cmdline(const char *src)
 	memcpy(cmdline_copy, src, n + 1);
 
 	/* first word: the payload path */
-	while (*p && isspace((unsigned char)*p))
+	while (*p && blank(*p))
 		p++;
 	word = p;
-	while (*p && !isspace((unsigned char)*p))
+	while (*p && !blank(*p))
 		p++;
 	n = p - word;
-	while (*p && isspace((unsigned char)*p))
+	while (*p && blank(*p))
 		p++;
 	args_start = p;
 

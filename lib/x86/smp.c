@@ -18,6 +18,7 @@
 
 extern char smp_tramp_start[], smp_tramp_end[], tr_gdt[], tr_cr3[];
 extern char gdt_desc[];
+extern char boot_stack[];		/* cstart64.S: X86_STACK_SIZE, aligned */
 uint64_t smp_ap_stack;
 void smp_ap_main(void);
 
@@ -36,10 +37,20 @@ static void icr_send(uint32_t lo)
 		pause();
 }
 
+void x86_stack_tag(uintptr_t stack_base, unsigned int cpu)
+{
+	struct x86_stack_tag *t = (struct x86_stack_tag *)stack_base;
+
+	t->cpu = cpu;
+	t->pad = 0;
+	__atomic_store_n(&t->check, X86_STACK_TAG_MAGIC ^ stack_base, __ATOMIC_RELEASE);
+}
+
 void smp_ap_main(void)
 {
 	unsigned int id = cpuid_apic_id() % MAX_CPUS;
 
+	x86_stack_tag(smp_ap_stack - X86_STACK_SIZE, id);
 	setup_idt();
 	setup_tss(id);
 	mbox[id].online = true;
@@ -79,8 +90,11 @@ unsigned int smp_init(unsigned int ncpus)
 	memcpy(tramp + (tr_gdt - smp_tramp_start), gdt_desc, 2);
 	memcpy(tramp + (tr_gdt - smp_tramp_start) + 2, gdt_desc + 2, 4);
 	*(uint32_t *)(tramp + (tr_cr3 - smp_tramp_start)) = (uint32_t)read_cr3();
-	x86_cpus_online = ncpus;	/* smp_id() now asks CPUID */
+	/* the boot CPU's stack tag, before smp_id() starts to look at it */
+	x86_stack_tag((uintptr_t)boot_stack, cpuid_apic_id() % MAX_CPUS);
+	x86_cpus_online = ncpus;	/* smp_id() now reads the stack tags */
 	apic_write(APIC_SVR, 0x1ff);
+	_Static_assert((PAGE_SIZE << AP_STACK_ORDER) == X86_STACK_SIZE, "AP stack size");
 	stack = alloc_pages(AP_STACK_ORDER);
 	if (!stack)
 		report_abort("smp_init: no memory for an AP stack");

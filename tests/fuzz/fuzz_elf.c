@@ -5,7 +5,8 @@
  * out of bounds or trip UBSan, and whatever it accepts must really be
  * loadable: every segment inside the file and inside guest RAM above the
  * boot area, no two segments overlapping, the entry point inside a segment
- * - checked here again independently, so an accepting bug aborts.
+ * - checked here again independently, so an accepting bug aborts.  The
+ * optional vmconform boot header (check_boot_header()) likewise.
  * load.c is included, not linked, to reach its static parse_image()
  * without changing the harness.
  */
@@ -45,6 +46,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!entry_in)
 			abort();
+		/*
+		 * the vmconform boot header (optional): what it accepts must point
+		 * into the image / RAM, checked here again
+		 */
+		err = check_boot_header(buf, size, FUZZ_MEM, &img);
+		if (!err && img.has_boot_hdr) {
+			const struct vmc_boot_header *h = &img.boot;
+
+			if (h->entry64 >= (1ull << 32) || !seg_of(&img, h->entry64, 1, false) ||
+			    (h->cr3 & 0xfff) || h->cr3 > FUZZ_MEM - 4096 ||
+			    h->gdt_base > FUZZ_MEM - h->gdt_limit - 1 ||
+			    (h->console && !seg_of(&img, h->console, sizeof(struct vmc_console), true)))
+				abort();
+		} else if (err && !err[0]) {
+			abort();
+		}
 	} else if (!err[0]) {
 		abort();	/* a refusal must name its reason */
 	}
