@@ -24,8 +24,8 @@
  *  - expected faults: FAULT_INSN + fault_arm/fault_take report #DE, #BP,
  *    #UD, #GP and #PF with the architectural vector, error code, faulting
  *    address and CR2, resume after the instruction with the registers and
- *    flags intact, and report nothing when nothing faulted; rdmsr_safe /
- *    wrmsr_safe return 0 for EFER and #GP for an unimplemented MSR (skipped
+ *    flags intact, and report nothing when nothing faulted; msr_read /
+ *    msr_write return 0 for EFER and #GP for an unimplemented MSR (skipped
  *    under QEMU TCG, which does not raise #GP for unknown MSRs).  #BP is
  *    checked under TCG, or under KVM with the argument int3 (kvm_pvm stops
  *    the VM on INT3, see check_bp).  Every other test's negative checks rely
@@ -44,7 +44,7 @@ extern char __image_end[];
 static void check_boot_state(void)
 {
 	uint64_t efer = 0;
-	int v = rdmsr_safe(MSR_EFER, &efer);
+	int v = msr_read(MSR_EFER, &efer, false, NULL);
 	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
 
 	report_prefix_push("boot");
@@ -267,24 +267,24 @@ static void check_faults(bool want_int3)
 	       "(raised %d vector %u error %#lx CR2 %#lx)",
 	       (uint64_t)ABOVE_4G, f.raised, f.vector, f.error_code, f.aux);
 
-	r = rdmsr_safe(MSR_EFER, &v);
-	report(r == 0 && (v & EFER_LMA), "rdmsr_safe(EFER) returns 0 and the value (%d, %#lx)",
+	r = msr_read(MSR_EFER, &v, false, NULL);
+	report(r == 0 && (v & EFER_LMA), "msr_read(EFER) returns 0 and the value (%d, %#lx)",
 	       r, v);
-	r = wrmsr_safe(MSR_EFER, v);
-	report(r == 0, "wrmsr_safe(EFER, its own value) returns 0 (got %d)", r);
+	r = msr_write(MSR_EFER, v, false, NULL);
+	report(r == 0, "msr_write(EFER, its own value) returns 0 (got %d)", r);
 	if (tcg) {
-		report_skip("rdmsr_safe/wrmsr_safe of unimplemented MSR 0x%x return #GP 13 "
+		report_skip("msr_read/msr_write of unimplemented MSR 0x%x return #GP 13 "
 			    "(QEMU TCG ignores unknown MSRs instead of raising #GP: run "
 			    "under KVM or the harness)", UNIMPLEMENTED_MSR);
 	} else {
-		r = rdmsr_safe(UNIMPLEMENTED_MSR, &v);
+		r = msr_read(UNIMPLEMENTED_MSR, &v, false, NULL);
 		report(r == GP_VECTOR && v == 0,
-		       "rdmsr_safe of unimplemented MSR 0x%x returns #GP 13 and value 0 "
+		       "msr_read of unimplemented MSR 0x%x returns #GP 13 and value 0 "
 		       "(got %d, %#lx; a KVM with ignore_msrs=Y does not fault)",
 		       UNIMPLEMENTED_MSR, r, v);
-		r = wrmsr_safe(UNIMPLEMENTED_MSR, 0x1122334455667788ull);
+		r = msr_write(UNIMPLEMENTED_MSR, 0x1122334455667788ull, false, NULL);
 		report(r == GP_VECTOR,
-		       "wrmsr_safe of unimplemented MSR 0x%x returns #GP 13 (got %d)",
+		       "msr_write of unimplemented MSR 0x%x returns #GP 13 (got %d)",
 		       UNIMPLEMENTED_MSR, r);
 	}
 	report_prefix_pop();
