@@ -394,7 +394,8 @@ static void check_msr_migration_control(void)
 	const uint32_t mc = VMC_MSR_KVM_MIGRATION_CONTROL;
 	struct vmc_msr_counters c;
 	uint64_t v = ~0ull;
-	int vec;
+	int vec, rv;
+	bool gp;
 
 	report_prefix_push("migration_control emulation");
 	msrf_fresh(VMC_MSR_REASON_FILTER);
@@ -404,15 +405,18 @@ static void check_msr_migration_control(void)
 	report(!vec && v == 1, "RDMSR 0x%x reads the reset value 1 (spec B.1) (vector %d, got %#lx)",
 	       mc, vec, v);
 	vec = msr_write(mc, 0, false, NULL);
-	report(!vec && msr_read(mc, &v, false, NULL) == 0 && v == 0,
-	       "WRMSR 0 is accepted and reads back 0 (vector %d, got %#lx)", vec, v);
+	rv = msr_read(mc, &v, false, NULL);
+	report(!vec && !rv && v == 0, "WRMSR 0 is accepted and reads back 0 (vector %d/%d, got "
+	       "%#lx)", vec, rv, v);
 	vec = msr_write(mc, 1, false, NULL);
-	report(!vec && msr_read(mc, &v, false, NULL) == 0 && v == 1,
-	       "WRMSR 1 (KVM_MIGRATION_READY) is accepted and reads back 1 (got %#lx)", v);
+	rv = msr_read(mc, &v, false, NULL);
+	report(!vec && !rv && v == 1, "WRMSR 1 (KVM_MIGRATION_READY) is accepted and reads back 1 "
+	       "(vector %d/%d, got %#lx)", vec, rv, v);
 	vec = msr_write(mc, 2, false, NULL);
-	report(gp0(vec) && msr_read(mc, &v, false, NULL) == 0 && v == 1,
-	       "WRMSR 2 (reserved bit) is refused: #GP(0), the value stays 1 (vector %d, %#lx)",
-	       vec, v);
+	gp = gp0(vec);
+	rv = msr_read(mc, &v, false, NULL);
+	report(gp && !rv && v == 1, "WRMSR 2 (reserved bit) is refused: #GP(0), the value stays 1 "
+	       "(vector %d/%d, got %#lx)", vec, rv, v);
 	msrf_counters(mc, 0, &c);
 	report(c.rd[0] == 4 && c.rd[3] == 4 && c.wr[0] == 3 && c.wr[3] == 3 &&
 	       c.wr_refused == 1 && c.rd_refused == 0,
@@ -531,6 +535,7 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	report_prefix_push("channel");
 	if (!harness_present()) {
 		report_skip("channel: every check %s (a 32-bit IN from port 0x%x read 0x%x, not "
 			    "0x%x)", HARNESS_SKIP_REASON, VMC_CHANNEL_PORT,
