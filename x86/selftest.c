@@ -8,10 +8,7 @@
  *    flags, widths, precisions and length modifiers, and returns the
  *    untruncated length when the buffer is short, because every check
  *    message and many comparisons go through it;
- *  - report: report() and report_xfail() return what they were given (the
- *    counts in the SUMMARY line are not observable from inside the guest;
- *    the runner's own tests check them with the fixture guests in
- *    tests/guests/);
+ *  (the report API itself is checked on the host, tests/libc/report_test.c);
  *  - argv: the multiboot command line "<payload path> <args>" reaches main()
  *    as argv[0] = "selftest" and argv[1..] = the args (expected: "arg1
  *    arg2=x" besides the options mem=<MiB> and int3, as in unittests.cfg;
@@ -302,7 +299,6 @@ int main(int argc, char **argv)
 
 	check_boot_state();
 	selftest_printf();
-	selftest_report();
 	selftest_args(argc, argv, (const char *const[]){ "int3", NULL }, &mem_mib,
 		      "mem=64 arg1 arg2=x");
 	check_memory(mem_mib);
