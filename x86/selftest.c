@@ -21,7 +21,8 @@
  *  - expected faults: FAULT_INSN + fault_arm/fault_take report #DE, #BP,
  *    #UD, #GP and #PF with the architectural vector, error code, faulting
  *    address and CR2, resume after the instruction with the registers and
- *    flags intact, and report nothing when nothing faulted; msr_read /
+ *    flags intact, and report nothing when nothing faulted; an external
+ *    interrupt or NMI at an armed site is never taken for its fault; msr_read /
  *    msr_write return 0 for EFER and #GP for an unimplemented MSR (skipped
  *    under QEMU TCG, which does not raise #GP for unknown MSRs).  #BP is
  *    checked under TCG, or under KVM with the argument int3 (kvm_pvm stops
@@ -33,6 +34,7 @@
 #include "argv.h"
 #include "processor.h"
 #include "desc.h"
+#include "msrfilter.h"
 
 extern char __image_end[];
 
@@ -207,6 +209,68 @@ static void check_bp(bool want_int3, bool tcg)
 
 }
 
+/*
+ * An external interrupt or NMI taken at an armed site is not that site's
+ * fault: the exception path's hook (fault_fixup) is called as the IDT stub
+ * would call it, with the saved RIP at the site's resume / insn address.
+ */
+static void check_irq_not_fault(void)
+{
+	uintptr_t insn, resume, pc;
+	struct fault f;
+	bool hit;
+
+	asm volatile("lea 9880f(%%rip), %0\n\tlea 9881f(%%rip), %1\n\t" FAULT_INSN("nop")
+		     : "=&r"(insn), "=&r"(resume) : : "memory");
+	fault_arm();
+	pc = resume;
+	hit = fault_fixup(&pc, 0x40, 0, 0);
+	f = fault_take();
+	report(!hit && !f.raised && pc == resume, "an interrupt (vector 0x40) whose saved RIP is "
+	       "an armed site's resume address is not recorded as a fault (hit %d raised %d)",
+	       hit, f.raised);
+	fault_arm();
+	pc = insn;
+	hit = fault_fixup(&pc, NMI_VECTOR, 0, 0);
+	f = fault_take();
+	report(!hit && !f.raised && pc == insn, "an NMI whose saved RIP is an armed instruction "
+	       "is not recorded as its fault (hit %d raised %d)", hit, f.raised);
+	fault_arm();
+	pc = insn;
+	hit = fault_fixup(&pc, GP_VECTOR, 0, 0);
+	f = fault_take();
+	report(hit && f.raised && f.vector == GP_VECTOR && pc == resume, "a #GP at the same "
+	       "instruction is recorded and resumes after it (hit %d raised %d vector %u)",
+	       hit, f.raised, f.vector);
+}
+
+/*
+ * lib/x86/msrfilter.c: msrf_free() frees the bitmap pages msrf_add()
+ * allocated, not an address a test wrote into the range by hand (the page
+ * allocator is LIFO, so the next alloc_page() shows which page was freed).
+ */
+static void check_msrf_free(void)
+{
+	uint8_t *mine = alloc_page(), *lib, *next;
+	msrf_filter_t f;
+	int slot;
+
+	report_prefix_push("msrfilter");
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	slot = msrf_add(&f, VMC_MSR_FILTER_READ, 0, 1, true);
+	lib = msrf_bitmap(&f, slot);
+	memset(mine, 0xa5, PAGE_SIZE);
+	f.req.ranges[slot].bitmap = harness_gpa(mine);
+	msrf_free(&f);
+	next = alloc_page();
+	report(mine && lib && next == lib && mine[0] == 0xa5,
+	       "msrf_free frees the page msrf_add allocated (%p), not the bitmap set by hand "
+	       "(%p); next page %p", lib, mine, next);
+	free_page(next);
+	free_page(mine);
+	report_prefix_pop();
+}
+
 static void check_faults(bool want_int3)
 {
 	char sig[13];
@@ -226,6 +290,7 @@ static void check_faults(bool want_int3)
 	f = fault_take();
 	report(!f.raised, "nop raises nothing (raised %d)", f.raised);
 
+	check_irq_not_fault();
 	check_ud_regs();
 
 	fault_arm();
@@ -303,5 +368,6 @@ int main(int argc, char **argv)
 		      "mem=64 arg1 arg2=x");
 	check_memory(mem_mib);
 	check_faults(want_int3);
+	check_msrf_free();
 	return report_summary();
 }
