@@ -1,7 +1,7 @@
 /*
  * report-test: lib/report.c (with lib/printf.c and lib/string.c) built for
  * the host.  Checks the guest output contract the runner and harness parse
- * (COMMON.md): the exact PASS/FAIL/SKIP/XFAIL/XPASS/INFO/ABORT lines with
+ * (lib/report.h, docs/results.md): the exact PASS/FAIL/SKIP/XFAIL/XPASS/INFO/ABORT lines with
  * nested prefixes, the exact SUMMARY line, the status report_summary()
  * returns (all pass, one fail, all skip, no checks, xfail, xpass, ...), that
  * report_abort/assert end the run with VMC_STATUS_ERROR, and that reports
