@@ -230,11 +230,7 @@ static void seq_deny(void)
 /* a default-allow filter denying `flags` of idx (none if idx == MADE_UP) */
 static int deny(uint32_t idx, uint32_t flags)
 {
-	msrf_filter_t f;
-
-	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
-	msrf_add(&f, flags, idx, 1, false);
-	return install(&f);
+	return msrf_install_one(VMC_MSR_FILTER_DEFAULT_ALLOW, flags, idx, 1, false);
 }
 
 /* F14: which pass-through MSR exits follows each filter change */

@@ -133,15 +133,8 @@ static void reader(void *arg)
 /* even generations deny READ of M, odd ones deny an unrelated MSR */
 static int install_gen(uint32_t g)
 {
-	msrf_filter_t f;
-	int kr;
-
-	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
-	msrf_add(&f, VMC_MSR_FILTER_READ, (g & 1) ? MADE_UP : M, 1, false);
-	if (msrf_install(&f, &kr) < 0)
-		kr = -1000;
-	msrf_free(&f);
-	return kr;
+	return msrf_install_one(VMC_MSR_FILTER_DEFAULT_ALLOW, VMC_MSR_FILTER_READ,
+				(g & 1) ? MADE_UP : M, 1, false);
 }
 
 static bool wait_acked(uint32_t g, uint64_t limit_ns, uint64_t *lat)
