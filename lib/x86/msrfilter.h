@@ -1,8 +1,8 @@
 /*
  * Guest client of the harness's MSR filter / user-space MSR exit ops
- * (channel family 0x02, lib/x86/msrfilter-abi.h, docs/channel.md), plus
- * MSR accessors that also report the RIP of the instruction and can go
- * through KVM's forced-emulation prefix.
+ * (channel family 0x02, lib/x86/msrfilter-abi.h, docs/channel.md), and
+ * the helpers every MSR test shares (msrf_fresh, msrf_install_one,
+ * msrf_total_exits).  The faulting MSR accessors are in lib/x86/msr.h.
  *
  * Every call returns the channel's hdr.ret (>= 0, -VMC_E* from the
  * harness, -VMC_ENODEV without a harness).  Calls that make an ioctl store
