@@ -82,9 +82,13 @@ int harness_caps(uint32_t cap, uint32_t fd, int64_t *value)
 	return r;
 }
 
+/*
+ * The request blocks below live on the caller's stack (about 1 KiB at
+ * most), so every CPU can call these at once: no shared static buffer.
+ */
 int harness_log(const char *fmt, ...)
 {
-	static struct {
+	struct {
 		struct vmc_log l;
 		char text[VMC_LOG_MAX];
 	} req;
@@ -137,7 +141,7 @@ int harness_exit_read(struct vmc_exit_rec *buf, uint32_t max, uint32_t flags,
 
 int harness_expect(const struct vmc_expect_ent *ent, uint32_t n)
 {
-	static struct {
+	struct {
 		struct vmc_expect e;
 		struct vmc_expect_ent ent[VMC_EXPECT_MAX];
 	} req;

@@ -20,7 +20,7 @@
  *
  * "0 when none": f.raised is 0 when the instruction completed.  (x86 #DE is
  * vector 0, so the vector alone cannot carry "no fault".)
- * Wrappers such as rdmsr_safe() return f.raised ? f.vector : 0 only where the
+ * Wrappers such as msr_read() return f.raised ? f.vector : 0 only where the
  * vector cannot be 0.
  */
 #ifndef VMC_FAULT_H

@@ -183,15 +183,15 @@ static long long get_signed(va_list *ap, enum len_mod lm)
 	}
 }
 
+/* a literal width or precision, clamped to VMC_PRINTF_MAX_FIELD */
 static int parse_int(const char **f)
 {
 	int v = 0;
 
 	while (**f >= '0' && **f <= '9') {
-		if (v < 100000000)
-			v = v * 10 + (*(*f)++ - '0');
-		else
-			(*f)++;
+		v = v * 10 + (*(*f)++ - '0');
+		if (v > VMC_PRINTF_MAX_FIELD)
+			v = VMC_PRINTF_MAX_FIELD;
 	}
 	return v;
 }
@@ -231,12 +231,13 @@ static void format(struct sink *o, const char *f, va_list *ap)
 				break;
 		}
 		if (*f == '*') {
-			sp.width = va_arg(*ap, int);
-			if (sp.width < 0) {
+			long long w = va_arg(*ap, int);
+
+			if (w < 0) {
 				sp.left = true;
-				sp.width = -(long long)sp.width > 100000000 ?
-					   100000000 : -sp.width;
+				w = -w;
 			}
+			sp.width = w > VMC_PRINTF_MAX_FIELD ? VMC_PRINTF_MAX_FIELD : (int)w;
 			f++;
 		} else {
 			sp.width = parse_int(&f);
@@ -247,6 +248,8 @@ static void format(struct sink *o, const char *f, va_list *ap)
 				sp.prec = va_arg(*ap, int);
 				if (sp.prec < 0)
 					sp.prec = -1;	/* as if omitted */
+				else if (sp.prec > VMC_PRINTF_MAX_FIELD)
+					sp.prec = VMC_PRINTF_MAX_FIELD;
 				f++;
 			} else {
 				sp.prec = parse_int(&f);

@@ -4,8 +4,6 @@
 
 /* printf/snprintf over a table of formats; truncation return values */
 void selftest_printf(void);
-/* report() and report_xfail() return the pass value */
-void selftest_report(void);
 /*
  * argv[argc] is NULL, argv[0] is "selftest", mem=<MiB> goes to *mem_mib, the
  * words in the NULL-terminated ignore list are options of the arch's test,

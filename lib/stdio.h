@@ -6,6 +6,10 @@
  * snprintf family returns the length the whole output would have had and
  * always terminates a non-empty buffer.  %p prints 0x followed by lower-case
  * hex; %s of NULL prints "(null)".  No floating point, no %n.
+ * Not C: a width or precision above VMC_PRINTF_MAX_FIELD (literal or '*')
+ * counts as VMC_PRINTF_MAX_FIELD, so "%1000000000d" costs 4 KiB of output,
+ * not 1 GB of console exits (the return value then counts the clamped
+ * field).
  * printf/puts/putchar write to console_write() (provided by the arch).
  */
 #ifndef VMC_STDIO_H
@@ -15,6 +19,7 @@
 #include <stddef.h>
 
 #define EOF (-1)
+#define VMC_PRINTF_MAX_FIELD 4096
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	__attribute__((format(__printf__, 3, 0)));

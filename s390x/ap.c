@@ -13,20 +13,26 @@
  *    some function codes, or checks privilege first) breaks guests that
  *    probe AP the way Linux does.
  *  - AP present (s390x KVM with ap=on and a vfio-ap mediated device): the
- *    privileged-operation, specification and access rules of the
- *    architecture, the APM x AQM matrix as seen through QCI and TAPQ, AQIC
- *    response codes and the IR bit, RAPQ/ZAPQ resets, TAPQ with T = 1, and a
- *    condition code of 0 after every successful PQAP (the January 2024 KVM
- *    fix for AQIC).  These run only where the probe finds AP; elsewhere they
- *    are reported as SKIP with the reason.
- * Optional args: apm=<apid,...> aqm=<apqi,...>: the mdev's adapters and
- * domains, to compare with QCI.
+ *    privileged-operation, specification (incl. QCI/QBAP alignment) and
+ *    access rules of the architecture, the empty matrix of ap=on without
+ *    vfio-ap, all of APM x AQM as seen through QCI and TAPQ, AQIC response
+ *    codes and the IR bit, RAPQ/ZAPQ resets (after an AQIC enable that is
+ *    itself checked; RC 0x02 while the reset runs), TAPQ with T = 1 (type,
+ *    mode, ML), and a condition code of 0 after every successful PQAP (the
+ *    January 2024 KVM fix for AQIC) (specs/s390x-ap.md §8 items 6-14).
+ *    These run only where the probe finds AP; elsewhere each family is
+ *    reported as SKIP with the host it needs.
+ * Args apm=<apid,...> aqm=<apqi,...>: the mdev's adapters and domains, to
+ * compare with QCI; without either, the test expects no vfio-ap device
+ * (empty matrix, item 9).
  */
 #include "vmc.h"
 #include "s390x.h"
 #include "ap.h"
 
 #define HOST_REASON "needs an s390x KVM host with AP crypto and a vfio-ap mediated device"
+#define HOST_AP "needs an s390x KVM host and -cpu host,ap=on,apqci=on,apft=on,apqi=on"
+#define HOST_AP_EMPTY "needs an s390x KVM host with -cpu ...,ap=on and no vfio-ap device"
 #define PRECC 2		/* condition code preset before each instruction */
 
 static const char *const fc_names[] = {
@@ -146,21 +152,26 @@ static void check_absent(void)
 
 static void skip_host_checks(void)
 {
-	static const char *const families[] = {
-		"privileged-operation in problem state (PQAP QCI, NQAP, DQAP)",
-		"PQAP specification exceptions (fc, GR0 bits 41-47, T without APFT, APXA limits, AQIC without facility 65, QCI alignment)",
-		"NQAP/DQAP specification exceptions (odd pairs, length 0 and above the maximum, reserved GR0 bits)",
-		"QCI/TAPQ matrix: APQNs in APM x AQM answer, others give RC 0x01",
-		"AQIC response codes 0x06/0x07/0, cc 0 on success and the IR bit in TAPQ",
-		"RAPQ/ZAPQ reset: RC 0x02 then 0, interruptions disabled",
-		"TAPQ with T = 1: mode, type and maximum message length",
+	static const struct { const char *what, *needs; } families[] = {
+		{ "privileged-operation in problem state (PQAP QCI, NQAP, DQAP)", HOST_AP },
+		{ "PQAP specification exceptions (fc, GR0 bits 41-47, T without APFT, APXA limits, "
+		  "AQIC without facility 65, QCI and QBAP alignment)", HOST_AP },
+		{ "NQAP/DQAP specification exceptions (odd pairs, length 0 and above the maximum, "
+		  "reserved GR0 bits)", HOST_AP },
+		{ "empty matrix: QCI APM/AQM/ADM all 0, TAPQ and AQIC cc 3 RC 0x01", HOST_AP_EMPTY },
+		{ "QCI/TAPQ matrix: every APQN in A x D answers, half-assigned ones give RC 0x01",
+		  HOST_REASON },
+		{ "AQIC response codes 0x06/0x07/0, cc 0 on success and the IR bit in TAPQ",
+		  HOST_REASON },
+		{ "RAPQ/ZAPQ reset: cc 0, TAPQ RC 0x02 then 0, interruptions disabled", HOST_REASON },
+		{ "TAPQ with T = 1: mode, type and maximum message length (ML)", HOST_REASON },
 	};
 	unsigned int i;
 
 	report_prefix_push("host");
 	for (i = 0; i < ARRAY_SIZE(families); i++)
 		report_skip("%s (%s; PQAP raised an operation exception here)",
-			    families[i], HOST_REASON);
+			    families[i].what, families[i].needs);
 	report_prefix_pop();
 }
 
@@ -327,6 +338,11 @@ static void host_pqap_spec(uint8_t *page)
 	} else {
 		report_skip("QCI block alignment (QCI, facility 12, not installed)");
 	}
+	for (off = 1; off < 8; off++) {
+		snprintf(what, sizeof(what), "QBAP block misaligned by %d", off);
+		pqap(AP_FC_QBAP, 0, 0, (uintptr_t)(page + off), &r, &f, false);
+		expect_code(what, f, PGM_SPECIFICATION);
+	}
 	report_prefix_pop();
 }
 
@@ -409,18 +425,83 @@ static bool arg_mask(int argc, char **argv, const char *key, uint8_t mask[32])
 	return false;
 }
 
-static void host_matrix(int argc, char **argv)
+/* the first APQN of a class that answered wrongly, for the report */
+struct tapq_tally {
+	unsigned int n, bad, apid, apqi;
+	int cc;
+	unsigned int rc;
+};
+
+static void tally(struct tapq_tally *t, unsigned int a, unsigned int d, int cc,
+		  const struct ap_regs *r, const struct fault *f, int want_cc, unsigned int want_rc)
 {
-	unsigned int a, d, na, nd, lim_a, lim_d, n = 0;
+	t->n++;
+	if (!f->raised && cc == want_cc && APQSW_RC(r->gr1) == want_rc)
+		return;
+	if (!t->bad++) {
+		t->apid = a;
+		t->apqi = d;
+		t->cc = f->raised ? -(int)f->vector : cc;
+		t->rc = APQSW_RC(r->gr1);
+	}
+}
+
+static bool mask_empty(const uint8_t *m, unsigned int bytes)
+{
+	for (unsigned int i = 0; i < bytes; i++)
+		if (m[i])
+			return false;
+	return true;
+}
+
+/*
+ * Item 9: with ap=on and no vfio-ap device (no apm=/aqm= arguments: the
+ * unittests.cfg contract) QCI answers an empty matrix and TAPQ / AQIC find
+ * no queue.
+ */
+static void host_empty_matrix(uint8_t *nib_page)
+{
+	struct ap_regs r;
+	struct fault f;
+	int cc;
+
+	report(mask_empty(qci.apm, 32) && mask_empty(qci.aqm, 32) && mask_empty(qci.adm, 32),
+	       "no vfio-ap device (no apm=/aqm= args): QCI's APM, AQM and ADM are all 0");
+	cc = tapq(0, 0, false, &r, &f);
+	expect_rc("no APQN assigned: TAPQ 00.0000", f, cc, r.gr1, 3, AP_RC_Q_NOT_AVAIL);
+	cc = tapq(apxa ? 255 : 63, apxa ? 255 : 15, false, &r, &f);
+	expect_rc("no APQN assigned: TAPQ of the highest APQN", f, cc, r.gr1, 3,
+		  AP_RC_Q_NOT_AVAIL);
+	if (have_aqic) {
+		cc = pqap(AP_FC_AQIC, AP_APQN(0, 0), AP_AQIC_IR | AP_AQIC_ISC(3),
+			  (uintptr_t)nib_page, &r, &f, false);
+		expect_rc("no APQN assigned: AQIC enable on 00.0000 (no hook)", f, cc, r.gr1, 3,
+			  AP_RC_Q_NOT_AVAIL);
+	} else {
+		report_skip("AQIC on an unassigned APQN (facility 65 not installed: "
+			    "-cpu ...,apqi=on)");
+	}
+}
+
+/*
+ * Item 10: every APQN (a, d) with a in APM and d in AQM answers cc 0 RC 0;
+ * every APQN with exactly one of them assigned answers cc 3 RC 0x01.  All
+ * of A x D (up to 256 x 256 with APXA) is covered, one summary check per
+ * class naming the first APQN that answered wrongly.
+ */
+static void host_matrix(int argc, char **argv, uint8_t *nib_page)
+{
+	unsigned int a, d, na, nd, lim_a, lim_d;
+	struct tapq_tally in = { 0 }, half = { 0 };
+	bool have_apm, have_aqm;
 	uint8_t want[32];
 	struct ap_regs r;
 	struct fault f;
 	int cc;
-	char what[80];
 
 	report_prefix_push("matrix");
 	if (!have_qci) {
-		report_skip("QCI vs TAPQ (QCI, facility 12, not installed)");
+		report_skip("QCI vs TAPQ (QCI, facility 12, not installed: -cpu ...,apqci=on)");
 		report_prefix_pop();
 		return;
 	}
@@ -428,38 +509,37 @@ static void host_matrix(int argc, char **argv)
 	lim_d = apxa ? 255 : 15;
 	na = qci.na < lim_a ? qci.na : lim_a;
 	nd = qci.nd < lim_d ? qci.nd : lim_d;
-	if (arg_mask(argc, argv, "apm", want))
+	have_apm = arg_mask(argc, argv, "apm", want);
+	if (have_apm)
 		report(!memcmp(want, qci.apm, 32), "QCI APM equals the apm= argument");
-	else
-		report_skip("QCI APM equals the mdev's adapters (pass args apm=<apid,...>)");
-	if (arg_mask(argc, argv, "aqm", want))
+	have_aqm = arg_mask(argc, argv, "aqm", want);
+	if (have_aqm)
 		report(!memcmp(want, qci.aqm, 32), "QCI AQM equals the aqm= argument");
-	else
-		report_skip("QCI AQM equals the mdev's domains (pass args aqm=<apqi,...>)");
+	if (!have_apm && !have_aqm) {
+		host_empty_matrix(nib_page);
+		report_prefix_pop();
+		return;
+	}
 
 	for (a = 0; a <= na; a++) {
 		for (d = 0; d <= nd; d++) {
-			bool in = ap_mask_test(qci.apm, a) && ap_mask_test(qci.aqm, d);
-			bool half = ap_mask_test(qci.apm, a) != ap_mask_test(qci.aqm, d);
+			bool ia = ap_mask_test(qci.apm, a), id = ap_mask_test(qci.aqm, d);
 
-			if (!in && !half)
+			if (!ia && !id)
 				continue;
-			if (n++ >= 16)
-				break;
 			cc = tapq_settled(a, d, &r, &f);
-			snprintf(what, sizeof(what), "TAPQ %02x.%04x %s APM x AQM", a, d,
-				 in ? "inside" : "outside");
-			if (in)
-				expect_rc(what, f, cc, r.gr1, 0, AP_RC_NORMAL);
+			if (ia && id)
+				tally(&in, a, d, cc, &r, &f, 0, AP_RC_NORMAL);
 			else
-				expect_rc(what, f, cc, r.gr1, 3, AP_RC_Q_NOT_AVAIL);
+				tally(&half, a, d, cc, &r, &f, 3, AP_RC_Q_NOT_AVAIL);
 		}
 	}
-	if (!have_queue) {
-		/* nothing assigned (ap=on without vfio-ap): every APQN is outside */
-		cc = tapq(0, 0, false, &r, &f);
-		expect_rc("no APQN assigned: TAPQ 00.0000", f, cc, r.gr1, 3, AP_RC_Q_NOT_AVAIL);
-	}
+	report(in.n && !in.bad, "TAPQ on all %u APQNs of APM x AQM (APID <= %u, APQI <= %u): "
+	       "cc 0 RC 0 (%u wrong, first %02x.%04x cc %d RC %#x)", in.n, na, nd, in.bad,
+	       in.apid, in.apqi, in.cc, in.rc);
+	report(!half.bad, "TAPQ on all %u APQNs with only the APID or only the APQI assigned: "
+	       "cc 3 RC 0x01 (%u wrong, first %02x.%04x cc %d RC %#x)", half.n, half.bad,
+	       half.apid, half.apqi, half.cc, half.rc);
 	report_prefix_pop();
 }
 
@@ -513,21 +593,34 @@ static void host_resets(uint8_t *nib_page)
 		return;
 	}
 	for (i = 0; i < ARRAY_SIZE(fcs); i++) {
+		bool enabled = false;
+
 		report_prefix_push(fc_names[fcs[i]]);
 		if (have_aqic) {
-			pqap(AP_FC_AQIC, q, AP_AQIC_IR | AP_AQIC_ISC(3),
-			     (uintptr_t)nib_page, &r, &f, false);
-			wait_ir(true);
+			cc = pqap(AP_FC_AQIC, q, AP_AQIC_IR | AP_AQIC_ISC(3),
+				  (uintptr_t)nib_page, &r, &f, false);
+			enabled = !f.raised && cc == 0 && wait_ir(true);
+			report(enabled, "before the reset: AQIC enable gave cc 0 and TAPQ shows IR = 1 "
+			       "(raised %d, cc %d, RC %#x)", f.raised, cc,
+			       (unsigned int)APQSW_RC(r.gr1));
 		}
 		cc = pqap(fcs[i], q, 0, 0, &r, &f, false);
 		report(!f.raised && cc == 0, "reset accepted with cc 0 (raised %d, cc %d, RC %#x)",
 		       f.raised, cc, (unsigned int)APQSW_RC(r.gr1));
+		cc = tapq(q_apid, q_apqi, false, &r, &f);
+		report(!f.raised && APQSW_RC(r.gr1) == AP_RC_RESET_IN_PROGRESS,
+		       "the first TAPQ after the reset answers RC 0x02, reset in progress (spec "
+		       "item 13) (raised %d, cc %d, RC %#x)", f.raised, cc,
+		       (unsigned int)APQSW_RC(r.gr1));
 		cc = tapq_settled(q_apid, q_apqi, &r, &f);
-		expect_rc("TAPQ after the reset", f, cc, r.gr1, 0, AP_RC_NORMAL);
-		if (have_aqic)
+		expect_rc("TAPQ once the reset is done (bounded poll)", f, cc, r.gr1, 0,
+			  AP_RC_NORMAL);
+		if (enabled)
 			report(!f.raised && !((uint32_t)r.gr1 & APQSW_IR),
 			       "the reset disabled interruptions (IR = 0, APQSW %#x)",
 			       (uint32_t)r.gr1);
+		else if (have_aqic)
+			report_skip("IR = 0 after the reset (interruptions were never enabled)");
 		report_prefix_pop();
 	}
 	report_prefix_pop();
@@ -537,6 +630,7 @@ static void host_tapq_t(void)
 {
 	struct ap_regs r;
 	struct fault f;
+	uint64_t first;
 	int cc;
 
 	report_prefix_push("tapq-t");
@@ -554,6 +648,16 @@ static void host_tapq_t(void)
 	       "(GR2 %#lx: type %lu, domains %lu, ML %lu)", (unsigned long)r.gr2,
 	       (unsigned long)AP_TAPQ_TYPE(r.gr2), (unsigned long)AP_TAPQ_ND(r.gr2),
 	       (unsigned long)AP_TAPQ_ML(r.gr2));
+	first = r.gr2;
+	cc = tapq(q_apid, q_apqi, true, &r, &f);
+	report(!f.raised && cc == 0 && AP_TAPQ_ML(r.gr2) == AP_TAPQ_ML(first) &&
+	       AP_TAPQ_TYPE(r.gr2) == AP_TAPQ_TYPE(first),
+	       "a second TAPQ T = 1 gives the same ML (%lu pages, 0 = the 12 KiB default) and "
+	       "type; the NQAP/DQAP length limit above is taken from it (got ML %lu)",
+	       (unsigned long)AP_TAPQ_ML(first), (unsigned long)AP_TAPQ_ML(r.gr2));
+	report(q_apqi <= AP_TAPQ_ND(first),
+	       "the queue's APQI %u is within the adapter's domain count field ND %lu",
+	       q_apqi, (unsigned long)AP_TAPQ_ND(first));
 	report_prefix_pop();
 }
 
@@ -590,7 +694,7 @@ static void check_host(int argc, char **argv)
 	host_privilege(msg);
 	host_pqap_spec(page);
 	host_nqdq_limits(msg);
-	host_matrix(argc, argv);
+	host_matrix(argc, argv, nib);
 	host_aqic(nib);
 	host_resets(nib);
 	host_tapq_t();

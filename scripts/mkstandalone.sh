@@ -14,7 +14,7 @@
 # At run time it builds the QEMU command line with vmc_build_cmd (accel from
 # $ACCEL, else kvm when /dev/kvm is usable and the arch is the host's),
 # prints the guest output, then one result line as run_tests.sh does
-# ("PASS selftest [qemu-kvm] (17 checks)") and exits like run_tests.sh:
+# ("PASS selftest [qemu-kvm] (N checks)") and exits like run_tests.sh:
 # 0 PASS/XFAIL/SKIP, 1 FAIL/TIMEOUT/ERROR, 2 usage.
 # Tests whose runner is `harness` get no script (they need the harness
 # binary and /dev/kvm of this tree); tests not built are listed as skipped.

@@ -1,7 +1,13 @@
 /*
- * channel: the guest <-> harness channel v1 works as docs/channel.md says,
- * because every host-side check in the suite (exit log, expectations,
- * capabilities, later MSR/hypercall/migration ops) goes through it.
+ * channel: the harness self-test.  Every check here grades vmconform's own
+ * VMM (harness/), not KVM: the guest <-> harness channel v1 works as
+ * docs/channel.md says, and the harness's bookkeeping and emulation answer
+ * as documented, because every host-side check in the suite (exit log,
+ * expectations, capabilities, MSR/hypercall/migration ops) goes through it.
+ * Checks whose expected value is the harness's own answer (HELLO fields
+ * against other HELLO fields, the MSR family's emulation and counters, bad
+ * requests) live here, so that the KVM conformance tests (msr_filter*,
+ * hypercall, ...) count KVM checks only.
  * Rules checked:
  *  - probe: a 32-bit IN from port 0xf8 returns the magic "VMC1" under the
  *    harness (under QEMU it reads all-ones and every check below SKIPs);
@@ -25,12 +31,19 @@
  *    op maximum (E2BIG), unknown op (ENOSYS), non-zero flags (EINVAL), a
  *    buffer outside RAM / wrapping / straddling the end of RAM (EFAULT), a
  *    block straddling the end of RAM (EFAULT), a block header outside RAM
- *    (no answer, but recorded in the exit log).
+ *    (no answer, but recorded in the exit log);
+ *  - MSR family (0x02, when KVM has caps 188/189): the built-in
+ *    MSR_KVM_MIGRATION_CONTROL emulation (reset value 1, bit 0 writable,
+ *    other bits refused: specs/kvm-x86.md B.1, F15) and its counters; the
+ *    harness keeps the filter KVM last accepted (FILTER_INFO) across failed
+ *    sets; bitmaps outside guest RAM and malformed requests are refused
+ *    without an ioctl.
  * Runs under the harness only (unittests.cfg runner = harness).
  */
 #include "vmc.h"
 #include "channel.h"
 #include "processor.h"
+#include "msrfilter.h"
 
 #define KVM_EXIT_IO		2
 #define KVM_CAP_X86_USER_SPACE_MSR 188
@@ -367,6 +380,154 @@ static void check_bad_requests(void)
 	report_prefix_pop();
 }
 
+/* ---- MSR family (0x02): the harness's emulation and bookkeeping ---- */
+
+#define MSRF_MADE_UP	0x474f4f00u	/* an MSR nobody implements */
+
+static bool gp0(int vec)
+{
+	return vec == GP_VECTOR && msr_last_error_code() == 0;
+}
+
+static void check_msr_migration_control(void)
+{
+	const uint32_t mc = VMC_MSR_KVM_MIGRATION_CONTROL;
+	struct vmc_msr_counters c;
+	uint64_t v = ~0ull;
+	int vec, rv;
+	bool gp;
+
+	report_prefix_push("migration_control emulation");
+	msrf_fresh(VMC_MSR_REASON_FILTER);
+	msrf_install_one(VMC_MSR_FILTER_DEFAULT_ALLOW, VMC_MSR_FILTER_READ | VMC_MSR_FILTER_WRITE,
+			 mc, 1, false);
+	vec = msr_read(mc, &v, false, NULL);
+	report(!vec && v == 1, "RDMSR 0x%x reads the reset value 1 (spec B.1) (vector %d, got %#lx)",
+	       mc, vec, v);
+	vec = msr_write(mc, 0, false, NULL);
+	rv = msr_read(mc, &v, false, NULL);
+	report(!vec && !rv && v == 0, "WRMSR 0 is accepted and reads back 0 (vector %d/%d, got "
+	       "%#lx)", vec, rv, v);
+	vec = msr_write(mc, 1, false, NULL);
+	rv = msr_read(mc, &v, false, NULL);
+	report(!vec && !rv && v == 1, "WRMSR 1 (KVM_MIGRATION_READY) is accepted and reads back 1 "
+	       "(vector %d/%d, got %#lx)", vec, rv, v);
+	vec = msr_write(mc, 2, false, NULL);
+	gp = gp0(vec);
+	rv = msr_read(mc, &v, false, NULL);
+	report(gp && !rv && v == 1, "WRMSR 2 (reserved bit) is refused: #GP(0), the value stays 1 "
+	       "(vector %d/%d, got %#lx)", vec, rv, v);
+	msrf_counters(mc, 0, &c);
+	report(c.rd[0] == 4 && c.rd[3] == 4 && c.wr[0] == 3 && c.wr[3] == 3 &&
+	       c.wr_refused == 1 && c.rd_refused == 0,
+	       "counters: 4 RDMSR and 3 WRMSR exits, all FILTER, 1 write refused "
+	       "(got rd %u wr %u refused %u/%u)", c.rd[0], c.wr[0], c.rd_refused, c.wr_refused);
+	msrf_fresh(0);
+	report_prefix_pop();
+}
+
+static void check_msr_filter_info(void)
+{
+	struct vmc_msr_filter_info before, mid, after;
+	msrf_filter_t f;
+	int kr, r;
+
+	report_prefix_push("filter bookkeeping");
+	msrf_fresh(VMC_MSR_REASON_FILTER);
+	kr = msrf_install_one(VMC_MSR_FILTER_DEFAULT_ALLOW, VMC_MSR_FILTER_READ, MSRF_MADE_UP, 1,
+			      false);
+	msrf_info(&before);
+	/* two sets KVM refuses: reserved range flag (EINVAL), NULL bitmap (EFAULT) */
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
+	msrf_add(&f, 0x4, MSRF_MADE_UP, 1, true);
+	msrf_install(&f, NULL);
+	f.req.ranges[0].flags = VMC_MSR_FILTER_READ;
+	f.req.ranges[0].bitmap = 0;
+	f.req.null_bitmap_mask = 1;
+	msrf_install(&f, NULL);
+	msrf_free(&f);
+	msrf_info(&mid);
+	report(kr == 0 && mid.installed && mid.nranges == 1 && mid.filter_flags == 0 &&
+	       mid.sets_ok == before.sets_ok && mid.sets_failed == before.sets_failed + 2,
+	       "FILTER_INFO keeps the filter KVM accepted (installed %u, %u ranges, flags %#x; "
+	       "failed sets %u -> %u, want +2; ok %u -> %u)", mid.installed, mid.nranges,
+	       mid.filter_flags, before.sets_failed, mid.sets_failed, before.sets_ok, mid.sets_ok);
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	f.req.ranges[0].flags = VMC_MSR_FILTER_READ;
+	f.req.ranges[0].nmsrs = 64;
+	f.req.ranges[0].bitmap = 0xfffffffffffff000ull;
+	r = msrf_install(&f, NULL);
+	msrf_info(&after);
+	report(r == -VMC_EFAULT && after.sets_failed == mid.sets_failed &&
+	       after.sets_ok == mid.sets_ok,
+	       "a bitmap outside guest RAM is EFAULT without an ioctl (got %d; sets %u/%u -> %u/%u)",
+	       r, mid.sets_ok, mid.sets_failed, after.sets_ok, after.sets_failed);
+	msrf_fresh(0);
+	report_prefix_pop();
+}
+
+static void check_msr_bad_requests(void)
+{
+	struct vmc_msr_policy p;
+	struct vmc_msr_last l;
+	struct vmc_msr_counters c;
+	struct vmc_msr_filter_info before, after;
+	msrf_filter_t f;
+	int kr, r;
+
+	report_prefix_push("msr bad requests");
+	memset(&p, 0, sizeof(p));
+	p.hdr.argsz = sizeof(p);
+	p.hdr.op = VMC_OP_MSR_POLICY;
+	p.rd = VMC_MSR_RD_MAX;
+	r = harness_call(&p);
+	report(r == -VMC_EINVAL, "MSR_POLICY with an unknown read policy: EINVAL (%d)", r);
+	p.rd = 0;
+	p.flags = 1u << 7;
+	r = harness_call(&p);
+	report(r == -VMC_EINVAL, "MSR_POLICY with unknown flags: EINVAL (%d)", r);
+	p.flags = 0;
+	p.hdr.argsz = sizeof(p) - 8;
+	r = harness_call(&p);
+	report(r == -VMC_EINVAL, "MSR_POLICY with a short block: EINVAL (%d)", r);
+	memset(&l, 0, sizeof(l));
+	l.hdr.argsz = sizeof(l);
+	l.hdr.op = VMC_OP_MSR_LAST;
+	l.buf = 0xfffffffffff00000ull;
+	l.max_entries = 4;
+	r = harness_call(&l);
+	report(r == -VMC_EFAULT, "MSR_LAST into a buffer outside RAM: EFAULT (%d)", r);
+	r = msrf_counters(0, 1u << 5, &c);
+	report(r == -VMC_EINVAL, "MSR_COUNTERS with unknown flags: EINVAL (%d)", r);
+	r = msrf_enable_cap(32 /* KVM_CAP_SYNC_MMU */, 0, 1, &kr);
+	report(r == -VMC_EPERM, "MSR_ENABLE_CAP of a cap outside the family: EPERM, no ioctl (%d)",
+	       r);
+	msrf_info(&before);
+	msrf_init(&f, 0);
+	f.req.harness_flags = 1u << 9;
+	r = msrf_install(&f, &kr);
+	msrf_info(&after);
+	report(r == -VMC_EINVAL && after.sets_ok + after.sets_failed ==
+	       before.sets_ok + before.sets_failed,
+	       "MSR_SET_FILTER with unknown harness_flags: EINVAL, no ioctl (%d)", r);
+	report_prefix_pop();
+}
+
+static void check_msr_family(void)
+{
+	const char *why;
+
+	report_prefix_push("msr family");
+	if (!msrf_available(&why)) {
+		report_skip("MIGRATION_CONTROL emulation, FILTER_INFO, bad requests (%s)", why);
+	} else {
+		check_msr_migration_control();
+		check_msr_filter_info();
+		check_msr_bad_requests();
+	}
+	report_prefix_pop();
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t probe;
@@ -374,6 +535,7 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	report_prefix_push("channel");
 	if (!harness_present()) {
 		report_skip("channel: every check %s (a 32-bit IN from port 0x%x read 0x%x, not "
 			    "0x%x)", HARNESS_SKIP_REASON, VMC_CHANNEL_PORT,
@@ -392,5 +554,6 @@ int main(int argc, char **argv)
 	check_exit_log();
 	check_expect();
 	check_bad_requests();
+	check_msr_family();
 	return report_summary();
 }

@@ -54,34 +54,10 @@ static bool nth_exit(uint32_t n, uint32_t ex, uint32_t reason, uint32_t index, u
 
 #define one_exit(...) nth_exit(1, __VA_ARGS__)
 
-static uint32_t total_exits(void)
-{
-	struct vmc_msr_counters c;
-
-	if (msrf_counters(0, VMC_MSRC_F_ALL, &c) < 0)
-		return ~0u;
-	return c.rd[0] + c.wr[0];
-}
-
-/* start a section from a known state: no filter, mask, no policies */
-static void fresh(uint64_t mask)
-{
-	if (msrf_clear() || msrf_exit_mask(mask) || msrf_policy_clear_all() || msrf_reset())
-		report_abort("could not reset the harness's MSR state");
-}
-
-/* one range of one MSR (denied) over idx; installs it; returns kvm_ret */
+/* one denied range over idx */
 static int deny_one(uint32_t flags, uint32_t idx, uint32_t rflags)
 {
-	msrf_filter_t f;
-	int kr;
-
-	msrf_init(&f, flags);
-	msrf_add(&f, rflags, idx, 1, false);
-	if (msrf_install(&f, &kr) < 0)
-		kr = -1000;
-	msrf_free(&f);
-	return kr;
+	return msrf_install_one(flags, rflags, idx, 1, false);
 }
 
 static bool gp0(int vec)
@@ -154,27 +130,19 @@ static void caps(void)
 /* install a filter with one valid range and the given flags */
 static int one_range(uint32_t fflags, uint32_t rflags)
 {
-	msrf_filter_t f;
-	int kr;
-
-	msrf_init(&f, fflags);
-	msrf_add(&f, rflags, MADE_UP, 1, true);
-	msrf_install(&f, &kr);
-	msrf_free(&f);
-	return kr;
+	return msrf_install_one(fflags, rflags, MADE_UP, 1, true);
 }
 
 /* F4-F6: KVM_X86_SET_MSR_FILTER validation */
 static void validation(void)
 {
 	uint32_t bad = 0;
-	struct vmc_msr_filter_info before, after;
 	msrf_filter_t f;
 	uint64_t v;
 	int kr, r, vec;
 
 	report_prefix_push("validation");
-	fresh(VMC_MSR_REASON_FILTER);
+	msrf_fresh(VMC_MSR_REASON_FILTER);
 	kr = one_range(VMC_MSR_FILTER_DEFAULT_DENY, RW);
 	report(kr == 0, "filter.flags DEFAULT_DENY (bit 0) with one range is accepted (got %d)",
 	       kr);
@@ -205,22 +173,22 @@ static void validation(void)
 
 	/* nmsrs 0: skipped whatever its flags and bitmap */
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
-	f.ranges[0].flags = 0xff;
-	f.null_bitmap_mask = 1;
+	f.req.ranges[0].flags = 0xff;
+	f.req.null_bitmap_mask = 1;
 	msrf_add(&f, RW, MADE_UP, 1, true);
 	msrf_install(&f, &kr);
 	report(kr == 0, "a range with nmsrs 0, flags 0xff and a NULL bitmap is ignored "
 	       "next to a valid one (got %d)", kr);
 	msrf_free(&f);
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
-	f.ranges[3].flags = 0xff;
-	f.ranges[3].base = 0xffffffff;
-	f.null_bitmap_mask = 1u << 3;
-	f.harness_flags = VMC_MSRF_H_BAD_BITMAP;
+	f.req.ranges[3].flags = 0xff;
+	f.req.ranges[3].base = 0xffffffff;
+	f.req.null_bitmap_mask = 1u << 3;
+	f.req.harness_flags = VMC_MSRF_H_BAD_BITMAP;
 	msrf_install(&f, &kr);
 	report(kr == 0, "only nmsrs-0 ranges (flags 0xff, unmapped bitmap) with "
 	       "DEFAULT_ALLOW: accepted (got %d)", kr);
-	f.filter_flags = VMC_MSR_FILTER_DEFAULT_DENY;
+	f.req.filter_flags = VMC_MSR_FILTER_DEFAULT_DENY;
 	msrf_install(&f, &kr);
 	report(kr == EINVAL_K, "... and with DEFAULT_DENY: EINVAL like no ranges (got %d)", kr);
 
@@ -228,7 +196,7 @@ static void validation(void)
 	msrf_add(&f, RW, 0, 0x3000, true);
 	msrf_install(&f, &kr);
 	report(kr == 0, "nmsrs 0x3000 (bitmap 0x600 bytes) is accepted (got %d)", kr);
-	f.ranges[0].nmsrs = 0x3001;
+	f.req.ranges[0].nmsrs = 0x3001;
 	msrf_install(&f, &kr);
 	report(kr == EINVAL_K, "nmsrs 0x3001 is EINVAL (got %d)", kr);
 	msrf_free(&f);
@@ -236,20 +204,19 @@ static void validation(void)
 	/* a filter that governs, then failing sets: the old one stays */
 	r = deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MADE_UP, R);
 	msrf_policy(MADE_UP, VMC_MSR_RD_FIXED, VMC_MSR_WR_REFUSE, 0x600d, 0);
-	msrf_info(&before);
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
 	msrf_add(&f, R, MADE_UP, 1, true);
-	f.null_bitmap_mask = 1;
-	f.ranges[0].bitmap = 0;
+	f.req.null_bitmap_mask = 1;
+	f.req.ranges[0].bitmap = 0;
 	msrf_install(&f, &kr);
 	report(kr == EFAULT_K, "a NULL bitmap with nmsrs 1 is EFAULT (got %d)", kr);
-	f.harness_flags = VMC_MSRF_H_BAD_BITMAP;
+	f.req.harness_flags = VMC_MSRF_H_BAD_BITMAP;
 	msrf_install(&f, &kr);
 	report(kr == EFAULT_K, "an unmapped bitmap with nmsrs 1 is EFAULT (got %d)", kr);
 	msrf_free(&f);
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
 	msrf_add(&f, R, MADE_UP, 1, true);
-	f.harness_flags = VMC_MSRF_H_BAD_STRUCT;
+	f.req.harness_flags = VMC_MSRF_H_BAD_STRUCT;
 	msrf_install(&f, &kr);
 	report(kr == EFAULT_K, "an unreadable struct kvm_msr_filter is EFAULT (got %d)", kr);
 	msrf_free(&f);
@@ -264,24 +231,6 @@ static void validation(void)
 	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, MADE_UP, 0, 0),
 	       "after failed sets the previous filter still denies RDMSR 0x%x: FILTER exit, "
 	       "the harness's 0x600d (install %d, vector %d, got %#lx)", MADE_UP, r, vec, v);
-	msrf_info(&after);
-	report(after.installed && after.nranges == 1 && after.filter_flags == 0 &&
-	       after.sets_ok == before.sets_ok && after.sets_failed == before.sets_failed + 4,
-	       "the harness keeps the filter KVM accepted (installed %u, %u ranges, flags %#x; "
-	       "failed sets %u -> %u, want +4; ok %u -> %u)", after.installed, after.nranges,
-	       after.filter_flags, before.sets_failed, after.sets_failed, before.sets_ok,
-	       after.sets_ok);
-
-	/* the harness refuses bitmaps outside guest RAM without an ioctl */
-	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
-	f.ranges[0].flags = R;
-	f.ranges[0].nmsrs = 64;
-	f.ranges[0].bitmap = 0xfffffffffffff000ull;
-	kr = 1;
-	r = msrf_install(&f, &kr);
-	msrf_info(&after);
-	report(r == -VMC_EFAULT && after.sets_failed == before.sets_failed + 4,
-	       "the harness refuses a bitmap outside guest RAM with EFAULT, no ioctl (got %d)", r);
 
 	kr = deny_one(VMC_MSR_FILTER_DEFAULT_DENY, 0x800, RW);
 	report(kr == 0, "a DEFAULT_DENY filter with a range at 0x800 is accepted (got %d)", kr);
@@ -299,8 +248,8 @@ static void filter_off(void)
 	uint64_t v = 0;
 	int vec;
 
-	report_prefix_push("swap");
-	fresh(VMC_MSR_REASON_FILTER);
+	report_prefix_push("filter off");
+	msrf_fresh(VMC_MSR_REASON_FILTER);
 	wrmsr(MSR_KERNEL_GS_BASE, 0x5000);
 	msrf_policy(MSR_KERNEL_GS_BASE, VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 0x77, ~0ull);
 	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MSR_KERNEL_GS_BASE, RW);
@@ -317,10 +266,10 @@ static void filter_off(void)
 	report(msrf_clear() == 0, "an empty DEFAULT_ALLOW filter replaces it");
 	msrf_reset();
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
-	report(!vec && v == 0x5000 && total_exits() == 0,
+	report(!vec && v == 0x5000 && msrf_total_exits() == 0,
 	       "next RDMSR KERNEL_GS_BASE runs in KVM: 0x5000, no exit (got %#lx)", v);
 	vec = msr_write(MSR_KERNEL_GS_BASE, 0x7000, false, NULL);
-	report(!vec && rdmsr(MSR_KERNEL_GS_BASE) == 0x7000 && total_exits() == 0,
+	report(!vec && rdmsr(MSR_KERNEL_GS_BASE) == 0x7000 && msrf_total_exits() == 0,
 	       "next WRMSR KERNEL_GS_BASE runs in KVM: reads back 0x7000, no exit");
 	report_prefix_pop();
 }
@@ -342,7 +291,7 @@ static void unknown(void)
 	int vec;
 
 	report_prefix_push("unknown");
-	fresh(ALL_REASONS);
+	msrf_fresh(ALL_REASONS);
 	msrf_policy(UNKNOWN_MSR, VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK,
 		    0x1122334455667788ull, ~0ull);
 	harness_expect(ent, 2);
@@ -376,9 +325,9 @@ static void unknown(void)
 				   UNKNOWN_MSR, 5, rip),
 	       "WRMSR answered with error = 1 raises #GP(0) at the WRMSR (vector %d)", vec);
 	msrf_counters(UNKNOWN_MSR, 0, &c);
-	report(c.rd[0] == 1 && c.rd[2] == 1 && c.wr[0] == 1 && c.wr[2] == 1 &&
-	       c.rd_refused == 1 && c.wr_refused == 1,
-	       "counters: 1 RDMSR + 1 WRMSR exit, both UNKNOWN, both refused");
+	report(c.rd[0] == 1 && c.rd[2] == 1 && c.wr[0] == 1 && c.wr[2] == 1,
+	       "counters: exactly 1 RDMSR + 1 WRMSR exit of 0x%x, both UNKNOWN (got rd %u/%u "
+	       "wr %u/%u)", UNKNOWN_MSR, c.rd[0], c.rd[2], c.wr[0], c.wr[2]);
 	report_prefix_pop();
 }
 
@@ -389,30 +338,30 @@ static void not_in_mask(void)
 	int vec;
 
 	report_prefix_push("mask");
-	fresh(VMC_MSR_REASON_FILTER);
+	msrf_fresh(VMC_MSR_REASON_FILTER);
 	msrf_policy_default(VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 1, ~0ull);
 	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "mask FILTER: RDMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
 	vec = msr_write(UNKNOWN_MSR, 1, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "mask FILTER: WRMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
 	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MSR_KERNEL_GS_BASE, RW);
 	msrf_exit_mask(0);
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "mask 0: denied RDMSR KERNEL_GS_BASE raises #GP(0), no exit");
 	vec = msr_write(MSR_KERNEL_GS_BASE, 0, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "mask 0: denied WRMSR KERNEL_GS_BASE raises #GP(0), no exit");
 	msrf_exit_mask(VMC_MSR_REASON_UNKNOWN | VMC_MSR_REASON_INVAL);
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "mask INVAL|UNKNOWN: denied RDMSR raises #GP(0), no exit");
 	msrf_clear();
 	msrf_exit_mask(VMC_MSR_REASON_INVAL);
 	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "mask INVAL: RDMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
 	report_prefix_pop();
 }
@@ -431,7 +380,7 @@ static void x2apic(bool irqchip)
 		report_prefix_pop();
 		return;
 	}
-	fresh(ALL_REASONS);
+	msrf_fresh(ALL_REASONS);
 	msrf_policy_default(VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 0x42, ~0ull);
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
 	msrf_add(&f, RW, 0x800, 0x100, false);
@@ -462,83 +411,37 @@ static void x2apic(bool irqchip)
 	report_prefix_pop();
 }
 
-/* F15: MSR_KVM_MIGRATION_CONTROL emulated by the harness when filtered */
+/*
+ * F15, KVM's part: MSR_KVM_MIGRATION_CONTROL is not implemented by KVM (#GP
+ * without a filter, generic()); denied by a filter it reaches user space
+ * only if FILTER is in the mask, with the right exit reason, index and
+ * data.  What user space then answers is the harness's business (its
+ * emulation is checked by x86/channel.c, the harness self-test).
+ */
 static void migration_control(void)
 {
 	const uint32_t mc = VMC_MSR_KVM_MIGRATION_CONTROL;
-	struct vmc_msr_counters c;
-	uint64_t v = ~0ull;
+	uint64_t v = ~0ull, rip = 0;
 	int vec;
 
 	report_prefix_push("migration_control");
-	fresh(VMC_MSR_REASON_FILTER);
+	msrf_fresh(VMC_MSR_REASON_FILTER);
 	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, mc, RW);
 	msrf_exit_mask(VMC_MSR_REASON_UNKNOWN);
 	vec = msr_read(mc, &v, false, NULL);
-	report(gp0(vec) && total_exits() == 0,
+	report(gp0(vec) && msrf_total_exits() == 0,
 	       "filtered but FILTER not in the mask: RDMSR 0x%x raises #GP(0), no exit", mc);
-	msrf_exit_mask(VMC_MSR_REASON_FILTER);
-	vec = msr_read(mc, &v, false, NULL);
-	report(!vec && v == 1 &&
-	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, mc, 0, 0),
-	       "filtered: RDMSR exits FILTER and reads the reset value 1 (got %#lx)", v);
-	vec = msr_write(mc, 0, false, NULL);
-	report(!vec && msr_read(mc, &v, false, NULL) == 0 && v == 0,
-	       "WRMSR 0 is accepted and reads back 0");
 	vec = msr_write(mc, 1, false, NULL);
-	report(!vec && msr_read(mc, &v, false, NULL) == 0 && v == 1,
-	       "WRMSR 1 (KVM_MIGRATION_READY) is accepted and reads back 1");
-	vec = msr_write(mc, 2, false, NULL);
-	report(gp0(vec) && msr_read(mc, &v, false, NULL) == 0 && v == 1,
-	       "WRMSR 2 (reserved bit) raises #GP(0) and the value stays 1");
-	msrf_counters(mc, 0, &c);
-	report(c.rd[0] == 4 && c.rd[3] == 4 && c.wr[0] == 3 && c.wr[3] == 3 &&
-	       c.wr_refused == 1 && c.rd_refused == 0,
-	       "exactly 4 RDMSR and 3 WRMSR exits, all FILTER, 1 write refused "
-	       "(got rd %u wr %u refused %u)", c.rd[0], c.wr[0], c.wr_refused);
-	report_prefix_pop();
-}
-
-/* the harness refuses malformed MSR-family requests as data, without an ioctl */
-static void bad_requests(void)
-{
-	struct vmc_msr_policy p;
-	struct vmc_msr_last l;
-	struct vmc_msr_counters c;
-	struct vmc_msr_filter_info before, after;
-	msrf_filter_t f;
-	int kr, r;
-
-	report_prefix_push("bad requests");
-	memset(&p, 0, sizeof(p));
-	p.hdr.argsz = sizeof(p);
-	p.hdr.op = VMC_OP_MSR_POLICY;
-	p.rd = VMC_MSR_RD_MAX;
-	report(harness_call(&p) == -VMC_EINVAL, "MSR_POLICY with an unknown read policy: EINVAL");
-	p.rd = 0;
-	p.flags = 1u << 7;
-	report(harness_call(&p) == -VMC_EINVAL, "MSR_POLICY with unknown flags: EINVAL");
-	p.flags = 0;
-	p.hdr.argsz = sizeof(p) - 8;
-	report(harness_call(&p) == -VMC_EINVAL, "MSR_POLICY with a short block: EINVAL");
-	memset(&l, 0, sizeof(l));
-	l.hdr.argsz = sizeof(l);
-	l.hdr.op = VMC_OP_MSR_LAST;
-	l.buf = 0xfffffffffff00000ull;
-	l.max_entries = 4;
-	report(harness_call(&l) == -VMC_EFAULT, "MSR_LAST into a buffer outside RAM: EFAULT");
-	report(msrf_counters(0, 1u << 5, &c) == -VMC_EINVAL,
-	       "MSR_COUNTERS with unknown flags: EINVAL");
-	r = msrf_enable_cap(32 /* KVM_CAP_SYNC_MMU */, 0, 1, &kr);
-	report(r == -VMC_EPERM, "MSR_ENABLE_CAP of a cap outside the family: EPERM, no ioctl");
-	msrf_info(&before);
-	msrf_init(&f, 0);
-	f.harness_flags = 1u << 9;
-	r = msrf_install(&f, &kr);
-	msrf_info(&after);
-	report(r == -VMC_EINVAL && after.sets_ok + after.sets_failed ==
-	       before.sets_ok + before.sets_failed,
-	       "MSR_SET_FILTER with unknown harness_flags: EINVAL, no ioctl");
+	report(gp0(vec) && msrf_total_exits() == 0,
+	       "filtered but FILTER not in the mask: WRMSR 0x%x raises #GP(0), no exit", mc);
+	msrf_exit_mask(VMC_MSR_REASON_FILTER);
+	msrf_reset();
+	msr_read(mc, &v, false, &rip);
+	report(one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, mc, 0, rip),
+	       "filtered: RDMSR 0x%x exits RDMSR, reason FILTER, index, data 0, RIP at it", mc);
+	msr_write(mc, 1, false, &rip);
+	report(nth_exit(2, VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_FILTER, mc, 1, rip),
+	       "filtered: WRMSR 0x%x 1 exits WRMSR, reason FILTER, index, data 1, RIP at it", mc);
 	report_prefix_pop();
 }
 
@@ -552,7 +455,7 @@ int main(int argc, char **argv)
 	report_prefix_push("msr_filter");
 	generic();
 	if (!msrf_available(&why)) {
-		report_skip("caps, validation, swap, unknown, mask, x2apic, migration_control (%s)",
+		report_skip("caps, validation, filter off, unknown, mask, x2apic, migration_control (%s)",
 			    why);
 		report_prefix_pop();
 		return report_summary();
@@ -565,8 +468,7 @@ int main(int argc, char **argv)
 	not_in_mask();
 	x2apic(h.features & VMC_FEAT_IRQCHIP);
 	migration_control();
-	bad_requests();
-	fresh(0);
+	msrf_fresh(0);
 	report_prefix_pop();
 	return report_summary();
 }

@@ -11,7 +11,13 @@
  * or the new filter, never a mix (a denied read that neither exits nor
  * returns the in-kernel value, or a fall back to the old filter after the
  * new one was seen).  With an in-kernel LAPIC in x2APIC mode, 0x800-0x8ff
- * are handled by KVM even under a filter that denies them.
+ * are handled by KVM even under a filter that denies them: vCPU 1 reads its
+ * own x2APIC ID (1, the vCPU index the harness gives it) through a filter
+ * that denies 0x800-0x8ff, so a zeroed default cannot pass for it.
+ * Every wait is bounded by a clock that cannot saturate: the TSC,
+ * calibrated once against the LAPIC timer (1 GHz in KVM), so a run slowed
+ * by a loaded host ends with a FAIL naming what did not happen, never a
+ * TIMEOUT.  scripts/soak-msr-swap.sh runs it repeatedly under CPU load.
  * Needs the harness with -smp 2 (in-kernel irqchip); SKIPs elsewhere.
  */
 #include "vmc.h"
@@ -35,17 +41,59 @@ static volatile uint32_t late[SWAPS + 1];
 static volatile uint32_t acked = ~0u;
 static volatile uint64_t n_exit, n_kvm, n_bad, n_regress, bad_val;
 
-/* KVM's LAPIC timer counts at 1 GHz with divide-by-1: a nanosecond clock */
-static void clock_start(void)
+#define WAIT_NS		2000000000ull	/* bound of each wait for vCPU 1: 2 s */
+#define CAL_NS		10000000u	/* calibration: 10 ms of LAPIC timer */
+
+static uint64_t tsc0, tsc_per_ms;
+
+/*
+ * KVM's LAPIC timer counts at 1 GHz with divide-by-1 (APIC bus cycle 1 ns):
+ * measure the TSC against CAL_NS of it once.  The one-shot count runs out
+ * after 2^32 ns (~4.3 s); if the vCPU is held off that long the calibration
+ * fails (false) rather than measure a saturated count.  Afterwards the
+ * clock is the 64-bit TSC, which does not saturate.
+ */
+static bool clock_start(void)
 {
+	uint32_t c0, c1;
+	uint64_t t0, t1;
+
 	apic_write(APIC_LVTT, 1u << 16);	/* masked */
 	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
 	apic_write(APIC_TMICT, 0xffffffffu);
+	c0 = apic_read(APIC_TMCCT);
+	t0 = rdtsc();
+	do {
+		c1 = apic_read(APIC_TMCCT);
+		t1 = rdtsc();
+	} while (c1 && c0 - c1 < CAL_NS);
+	apic_write(APIC_TMICT, 0);		/* stop the timer */
+	if (!c1 || c0 == c1 || t1 <= t0)
+		return false;
+	tsc_per_ms = (t1 - t0) * 1000000ull / (c0 - c1);
+	tsc0 = rdtsc();
+	report_info("TSC: %lu ticks per ms against the LAPIC timer", tsc_per_ms);
+	return tsc_per_ms != 0;
 }
 
 static uint64_t clock_ns(void)
 {
-	return 0xffffffffu - apic_read(APIC_TMCCT);
+	uint64_t d = rdtsc() - tsc0;
+
+	return d / tsc_per_ms * 1000000ull + d % tsc_per_ms * 1000000ull / tsc_per_ms;
+}
+
+/* cpu_wait() with this test's bound; false if vCPU 1 is still busy */
+static bool wait_idle(unsigned int cpu, uint64_t limit_ns)
+{
+	uint64_t t0 = clock_ns();
+
+	while (!cpu_idle(cpu)) {
+		if (clock_ns() - t0 > limit_ns)
+			return false;
+		pause();
+	}
+	return true;
 }
 
 /* vCPU 1: read M as fast as possible, classify each value */
@@ -85,15 +133,8 @@ static void reader(void *arg)
 /* even generations deny READ of M, odd ones deny an unrelated MSR */
 static int install_gen(uint32_t g)
 {
-	msrf_filter_t f;
-	int kr;
-
-	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
-	msrf_add(&f, VMC_MSR_FILTER_READ, (g & 1) ? MADE_UP : M, 1, false);
-	if (msrf_install(&f, &kr) < 0)
-		kr = -1000;
-	msrf_free(&f);
-	return kr;
+	return msrf_install_one(VMC_MSR_FILTER_DEFAULT_ALLOW, VMC_MSR_FILTER_READ,
+				(g & 1) ? MADE_UP : M, 1, false);
 }
 
 static bool wait_acked(uint32_t g, uint64_t limit_ns, uint64_t *lat)
@@ -115,22 +156,20 @@ static void swap_while_running(void)
 	uint64_t lat = 0, max_lat = 0, t;
 	uint32_t missed = 0, bad_kr = 0, max_late = 0;
 
-	report_prefix_push("swap");
-	if (msrf_clear() || msrf_exit_mask(VMC_MSR_REASON_FILTER) ||
-	    msrf_policy_clear_all() || msrf_reset())
-		report_abort("could not reset the harness's MSR state");
+	report_prefix_push("swap while running");
+	msrf_fresh(VMC_MSR_REASON_FILTER);
 	msrf_policy(M, VMC_MSR_RD_FIXED, VMC_MSR_WR_REFUSE, VAL_EXIT, 0);
-	clock_start();
 	gen = 0;
 	bad_kr += install_gen(0) != 0;
 	on_cpu_async(1, reader, NULL);
-	report(wait_acked(0, 2000000000ull, &lat),
-	       "vCPU 1 runs the RDMSR loop and its reads exit under the deny filter");
+	report(wait_acked(0, WAIT_NS, &lat),
+	       "vCPU 1 runs the RDMSR loop and its reads exit under the deny filter "
+	       "(not seen within 2 s)");
 	for (uint32_t g = 1; g <= SWAPS; g++) {
 		gen = g;
 		bad_kr += install_gen(g) != 0;
 		done_gen = g;
-		if (!wait_acked(g, 2000000000ull, &lat)) {
+		if (!wait_acked(g, WAIT_NS, &lat)) {
 			missed++;
 			continue;
 		}
@@ -142,10 +181,11 @@ static void swap_while_running(void)
 			pause();
 	}
 	stop_loop = 1;
-	cpu_wait(1);
+	if (!wait_idle(1, WAIT_NS))
+		report_abort("vCPU 1 did not leave the RDMSR loop within 2 s of stop_loop");
 	report(!bad_kr, "all %u filter swaps were accepted by KVM", SWAPS + 1);
-	report(!missed, "vCPU 1 switched to the new filter after each of %u swaps while "
-	       "running (missed %u)", SWAPS, missed);
+	report(!missed, "vCPU 1 switched to the new filter within 2 s after each of %u swaps "
+	       "while running (missed %u)", SWAPS, missed);
 	for (uint32_t g = 1; g <= SWAPS; g++)
 		if (late[g] > max_late)
 			max_late = late[g];
@@ -165,11 +205,42 @@ static void swap_while_running(void)
 	report_prefix_pop();
 }
 
-/* A.3 with an in-kernel LAPIC in x2APIC mode: handled by KVM, never filtered */
-static void x2apic_in_kernel(void)
+static volatile uint64_t ap_id = ~0ull;
+static volatile int ap_vec = -1;
+
+static void x2apic_enable(void)
 {
-	msrf_filter_t f;
-	uint64_t v = 0, id = 0;
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | (1u << 10) | (1u << 11));
+}
+
+/* vCPU 1, before the filter (which denies APIC_BASE by default): x2APIC on */
+static void ap_x2apic_enable(void *arg)
+{
+	(void)arg;
+	x2apic_enable();
+}
+
+/* vCPU 1, under the filter: read its own x2APIC ID */
+static void read_own_x2apic_id(void *arg)
+{
+	uint64_t id = ~0ull;
+
+	(void)arg;
+	ap_vec = msr_read(0x802, &id, false, NULL);
+	ap_id = id;
+}
+
+static void run_on_ap(void (*fn)(void *), const char *what)
+{
+	on_cpu_async(1, fn, NULL);
+	if (!wait_idle(1, WAIT_NS))
+		report_abort("vCPU 1 did not finish %s within 2 s", what);
+}
+
+/* A.3 with an in-kernel LAPIC in x2APIC mode: handled by KVM, never filtered */
+static void x2apic_in_kernel(bool ap_online)
+{
+	uint64_t v = 0;
 	int kr, vec;
 
 	report_prefix_push("x2apic in-kernel");
@@ -178,19 +249,22 @@ static void x2apic_in_kernel(void)
 		report_prefix_pop();
 		return;
 	}
-	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | (1u << 10) | (1u << 11));
-	msrf_clear();
-	msrf_exit_mask(VMC_MSR_REASON_INVAL | VMC_MSR_REASON_UNKNOWN | VMC_MSR_REASON_FILTER);
+	x2apic_enable();
+	if (ap_online)
+		run_on_ap(ap_x2apic_enable, "switching to x2APIC mode");
+	msrf_fresh(VMC_MSR_REASON_INVAL | VMC_MSR_REASON_UNKNOWN | VMC_MSR_REASON_FILTER);
 	msrf_policy_default(VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 0x42, ~0ull);
-	msrf_reset();
-	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_DENY);
-	msrf_add(&f, VMC_MSR_FILTER_READ | VMC_MSR_FILTER_WRITE, 0x800, 0x100, false);
-	msrf_install(&f, &kr);
-	msrf_free(&f);
+	kr = msrf_install_one(VMC_MSR_FILTER_DEFAULT_DENY,
+			      VMC_MSR_FILTER_READ | VMC_MSR_FILTER_WRITE, 0x800, 0x100, false);
 	report(kr == 0, "default deny + deny 0x800-0x8ff is accepted (got %d)", kr);
-	vec = msr_read(0x802, &id, false, NULL);
-	report(!vec && id == cpuid_apic_id() && msrf_exits(0x802) == 0,
-	       "RDMSR 0x802 (x2APIC ID) is handled by KVM: %lu, no exit", id);
+	if (ap_online) {
+		run_on_ap(read_own_x2apic_id, "reading its x2APIC ID");
+		report(!ap_vec && ap_id == 1 && msrf_exits(0x802) == 0,
+		       "RDMSR 0x802 (x2APIC ID) on vCPU 1 is handled by KVM: 1, no exit "
+		       "(vector %d, got %#lx, %u exits)", ap_vec, ap_id, msrf_exits(0x802));
+	} else {
+		report_skip("RDMSR 0x802 on vCPU 1 (vCPU 1 did not come online)");
+	}
 	vec = msr_write(0x808, 0x20, false, NULL);
 	vec |= msr_read(0x808, &v, false, NULL);
 	report(!vec && v == 0x20 && msrf_exits(0x808) == 0,
@@ -211,7 +285,7 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	report_prefix_push("msr_filter");
+	report_prefix_push("msr_filter_smp");
 	if (!msrf_available(&why)) {
 		report_skip("swap while running, x2apic in-kernel (%s)", why);
 		return report_summary();
@@ -222,11 +296,13 @@ int main(int argc, char **argv)
 			    "the in-kernel irqchip; this VM has %u vCPU(s))", h.nr_vcpus);
 		return report_summary();
 	}
+	if (!clock_start())
+		report_abort("could not calibrate the TSC against the LAPIC timer (count ran out)");
 	n = smp_init(2);
 	report(n == 2, "vCPU 1 came online through INIT/SIPI (%u CPUs online)", n);
 	if (n == 2)
 		swap_while_running();
-	x2apic_in_kernel();
+	x2apic_in_kernel(n == 2);
 	msrf_exit_mask(0);
 	report_prefix_pop();
 	return report_summary();

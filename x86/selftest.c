@@ -8,10 +8,7 @@
  *    flags, widths, precisions and length modifiers, and returns the
  *    untruncated length when the buffer is short, because every check
  *    message and many comparisons go through it;
- *  - report: report() and report_xfail() return what they were given (the
- *    counts in the SUMMARY line are not observable from inside the guest;
- *    the runner's own tests check them with the fixture guests in
- *    tests/guests/);
+ *  (the report API itself is checked on the host, tests/libc/report_test.c);
  *  - argv: the multiboot command line "<payload path> <args>" reaches main()
  *    as argv[0] = "selftest" and argv[1..] = the args (expected: "arg1
  *    arg2=x" besides the options mem=<MiB> and int3, as in unittests.cfg;
@@ -24,8 +21,9 @@
  *  - expected faults: FAULT_INSN + fault_arm/fault_take report #DE, #BP,
  *    #UD, #GP and #PF with the architectural vector, error code, faulting
  *    address and CR2, resume after the instruction with the registers and
- *    flags intact, and report nothing when nothing faulted; rdmsr_safe /
- *    wrmsr_safe return 0 for EFER and #GP for an unimplemented MSR (skipped
+ *    flags intact, and report nothing when nothing faulted; an external
+ *    interrupt or NMI at an armed site is never taken for its fault; msr_read /
+ *    msr_write return 0 for EFER and #GP for an unimplemented MSR (skipped
  *    under QEMU TCG, which does not raise #GP for unknown MSRs).  #BP is
  *    checked under TCG, or under KVM with the argument int3 (kvm_pvm stops
  *    the VM on INT3, see check_bp).  Every other test's negative checks rely
@@ -36,6 +34,7 @@
 #include "argv.h"
 #include "processor.h"
 #include "desc.h"
+#include "msrfilter.h"
 
 extern char __image_end[];
 
@@ -44,7 +43,7 @@ extern char __image_end[];
 static void check_boot_state(void)
 {
 	uint64_t efer = 0;
-	int v = rdmsr_safe(MSR_EFER, &efer);
+	int v = msr_read(MSR_EFER, &efer, false, NULL);
 	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
 
 	report_prefix_push("boot");
@@ -210,6 +209,68 @@ static void check_bp(bool want_int3, bool tcg)
 
 }
 
+/*
+ * An external interrupt or NMI taken at an armed site is not that site's
+ * fault: the exception path's hook (fault_fixup) is called as the IDT stub
+ * would call it, with the saved RIP at the site's resume / insn address.
+ */
+static void check_irq_not_fault(void)
+{
+	uintptr_t insn, resume, pc;
+	struct fault f;
+	bool hit;
+
+	asm volatile("lea 9880f(%%rip), %0\n\tlea 9881f(%%rip), %1\n\t" FAULT_INSN("nop")
+		     : "=&r"(insn), "=&r"(resume) : : "memory");
+	fault_arm();
+	pc = resume;
+	hit = fault_fixup(&pc, 0x40, 0, 0);
+	f = fault_take();
+	report(!hit && !f.raised && pc == resume, "an interrupt (vector 0x40) whose saved RIP is "
+	       "an armed site's resume address is not recorded as a fault (hit %d raised %d)",
+	       hit, f.raised);
+	fault_arm();
+	pc = insn;
+	hit = fault_fixup(&pc, NMI_VECTOR, 0, 0);
+	f = fault_take();
+	report(!hit && !f.raised && pc == insn, "an NMI whose saved RIP is an armed instruction "
+	       "is not recorded as its fault (hit %d raised %d)", hit, f.raised);
+	fault_arm();
+	pc = insn;
+	hit = fault_fixup(&pc, GP_VECTOR, 0, 0);
+	f = fault_take();
+	report(hit && f.raised && f.vector == GP_VECTOR && pc == resume, "a #GP at the same "
+	       "instruction is recorded and resumes after it (hit %d raised %d vector %u)",
+	       hit, f.raised, f.vector);
+}
+
+/*
+ * lib/x86/msrfilter.c: msrf_free() frees the bitmap pages msrf_add()
+ * allocated, not an address a test wrote into the range by hand (the page
+ * allocator is LIFO, so the next alloc_page() shows which page was freed).
+ */
+static void check_msrf_free(void)
+{
+	uint8_t *mine = alloc_page(), *lib, *next;
+	msrf_filter_t f;
+	int slot;
+
+	report_prefix_push("msrfilter");
+	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
+	slot = msrf_add(&f, VMC_MSR_FILTER_READ, 0, 1, true);
+	lib = msrf_bitmap(&f, slot);
+	memset(mine, 0xa5, PAGE_SIZE);
+	f.req.ranges[slot].bitmap = harness_gpa(mine);
+	msrf_free(&f);
+	next = alloc_page();
+	report(mine && lib && next == lib && mine[0] == 0xa5,
+	       "msrf_free frees the page msrf_add allocated (%p), not the bitmap set by hand "
+	       "(%p); next page %p", lib, mine, next);
+	free_page(next);
+	free_page(mine);
+	report_prefix_pop();
+}
+
 static void check_faults(bool want_int3)
 {
 	char sig[13];
@@ -229,6 +290,7 @@ static void check_faults(bool want_int3)
 	f = fault_take();
 	report(!f.raised, "nop raises nothing (raised %d)", f.raised);
 
+	check_irq_not_fault();
 	check_ud_regs();
 
 	fault_arm();
@@ -267,24 +329,24 @@ static void check_faults(bool want_int3)
 	       "(raised %d vector %u error %#lx CR2 %#lx)",
 	       (uint64_t)ABOVE_4G, f.raised, f.vector, f.error_code, f.aux);
 
-	r = rdmsr_safe(MSR_EFER, &v);
-	report(r == 0 && (v & EFER_LMA), "rdmsr_safe(EFER) returns 0 and the value (%d, %#lx)",
+	r = msr_read(MSR_EFER, &v, false, NULL);
+	report(r == 0 && (v & EFER_LMA), "msr_read(EFER) returns 0 and the value (%d, %#lx)",
 	       r, v);
-	r = wrmsr_safe(MSR_EFER, v);
-	report(r == 0, "wrmsr_safe(EFER, its own value) returns 0 (got %d)", r);
+	r = msr_write(MSR_EFER, v, false, NULL);
+	report(r == 0, "msr_write(EFER, its own value) returns 0 (got %d)", r);
 	if (tcg) {
-		report_skip("rdmsr_safe/wrmsr_safe of unimplemented MSR 0x%x return #GP 13 "
+		report_skip("msr_read/msr_write of unimplemented MSR 0x%x return #GP 13 "
 			    "(QEMU TCG ignores unknown MSRs instead of raising #GP: run "
 			    "under KVM or the harness)", UNIMPLEMENTED_MSR);
 	} else {
-		r = rdmsr_safe(UNIMPLEMENTED_MSR, &v);
+		r = msr_read(UNIMPLEMENTED_MSR, &v, false, NULL);
 		report(r == GP_VECTOR && v == 0,
-		       "rdmsr_safe of unimplemented MSR 0x%x returns #GP 13 and value 0 "
+		       "msr_read of unimplemented MSR 0x%x returns #GP 13 and value 0 "
 		       "(got %d, %#lx; a KVM with ignore_msrs=Y does not fault)",
 		       UNIMPLEMENTED_MSR, r, v);
-		r = wrmsr_safe(UNIMPLEMENTED_MSR, 0x1122334455667788ull);
+		r = msr_write(UNIMPLEMENTED_MSR, 0x1122334455667788ull, false, NULL);
 		report(r == GP_VECTOR,
-		       "wrmsr_safe of unimplemented MSR 0x%x returns #GP 13 (got %d)",
+		       "msr_write of unimplemented MSR 0x%x returns #GP 13 (got %d)",
 		       UNIMPLEMENTED_MSR, r);
 	}
 	report_prefix_pop();
@@ -302,10 +364,10 @@ int main(int argc, char **argv)
 
 	check_boot_state();
 	selftest_printf();
-	selftest_report();
 	selftest_args(argc, argv, (const char *const[]){ "int3", NULL }, &mem_mib,
 		      "mem=64 arg1 arg2=x");
 	check_memory(mem_mib);
 	check_faults(want_int3);
+	check_msrf_free();
 	return report_summary();
 }

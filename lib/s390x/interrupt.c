@@ -11,6 +11,7 @@ extern char pgm_int_entry[], ext_int_entry[], svc_int_entry[];
 extern char mcck_int_entry[], io_int_entry[], restart_int_entry[];
 extern void stop_now(void) __attribute__((noreturn));
 void sclp_handle_ext(uint32_t param);
+void sclp_handle_timeout(void);
 
 static void set_new_psw(unsigned long off, void *handler)
 {
@@ -77,6 +78,13 @@ void handle_ext_int(void)
 	if (code == EXT_SERVICE_SIGNAL) {
 		sclp_handle_ext(LC_U32(LC_EXT_PARAMS));
 		/* resume after the enabled wait, disabled again */
+		old->mask &= ~(PSW_MASK_WAIT | PSW_MASK_EXT);
+		return;
+	}
+	if (code == EXT_CPU_TIMER && (stctg0() & CR0_CPU_TIMER)) {
+		/* the bound of an SCLP wait ran out (lib/s390x/sclp.c) */
+		lctlg0(stctg0() & ~CR0_CPU_TIMER);
+		sclp_handle_timeout();
 		old->mask &= ~(PSW_MASK_WAIT | PSW_MASK_EXT);
 		return;
 	}

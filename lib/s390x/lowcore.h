@@ -59,6 +59,7 @@
 /* CR0 bits (as values of the 64-bit register) */
 #define CR0_AFP			0x0000000000040000UL	/* bit 45 */
 #define CR0_VECTOR		0x0000000000020000UL	/* bit 46 */
+#define CR0_CPU_TIMER		0x0000000000000400UL	/* bit 53 */
 #define CR0_SERVICE_SIGNAL	0x0000000000000200UL	/* bit 54 */
 
 /* program-interruption codes */
@@ -71,6 +72,7 @@
 #define PGM_DATA		0x07
 
 /* external-interruption codes */
+#define EXT_CPU_TIMER		0x1005
 #define EXT_SERVICE_SIGNAL	0x2401
 
 #ifndef __ASSEMBLY__

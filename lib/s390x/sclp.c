@@ -38,6 +38,22 @@ void sclp_handle_ext(uint32_t param)
 	sclp_busy = 0;
 }
 
+static volatile int sclp_timed_out;
+static bool sclp_dead;	/* a wait timed out: do not wait 10 s per line again */
+
+void sclp_handle_timeout(void)
+{
+	sclp_timed_out = 1;
+}
+
+/* SET CPU TIMER: bit 51 is 1 us, so 4096 units per microsecond */
+static inline void set_cpu_timer(uint64_t v)
+{
+	asm volatile("spt %0" : : "Q"(v) : "memory");
+}
+
+#define SCLP_WAIT_LIMIT	(10ull * 1000000 * 4096)	/* 10 s of CPU timer */
+
 static void lock(void)
 {
 	while (__atomic_exchange_n(&sclp_lock, 1, __ATOMIC_ACQUIRE))
@@ -63,14 +79,24 @@ static int servc(uint32_t cmd, void *sccb)
 	return cc;
 }
 
-/* wait with external interruptions enabled until sclp_busy is cleared */
-static void wait_service_signal(void)
+/*
+ * Wait with external interruptions enabled until sclp_busy is cleared.
+ * Bounded: the CPU timer (subclass enabled only for this wait) ends it
+ * after SCLP_WAIT_LIMIT, so an SCLP that never signals makes the console
+ * write fail (and the run end without its EXIT line: ERROR) instead of
+ * stopping the CPU in a wait for good.  Returns false on timeout.
+ */
+static bool wait_service_signal(void)
 {
 	struct psw wait_psw;
 	uint64_t mask = extract_psw_mask() & ~PSW_MASK_PSTATE;
+	uint64_t cr0 = stctg0();
 	long spins = 0;
 
-	while (sclp_busy) {
+	sclp_timed_out = 0;
+	set_cpu_timer(SCLP_WAIT_LIMIT);
+	lctlg0(cr0 | CR0_CPU_TIMER);
+	while (sclp_busy && !sclp_timed_out) {
 		/*
 		 * Enabled wait; the handler clears the wait and external bits
 		 * in the old PSW, so we continue disabled after the LPSWE.
@@ -85,6 +111,8 @@ static void wait_service_signal(void)
 		if (++spins > 1000000)
 			break;
 	}
+	lctlg0(cr0);
+	return !sclp_busy;
 }
 
 /* one command on the shared SCCB page; call with the lock held */
@@ -93,13 +121,18 @@ static bool sclp_call(uint32_t cmd)
 	struct sccb_header *h = (struct sccb_header *)sccb_page;
 	int cc, tries = 0;
 
+	if (sclp_dead)
+		return false;
 	do {
 		sclp_busy = 1;
 		cc = servc(cmd, sccb_page);
-		if (cc == 0)
-			wait_service_signal();
-		else
+		if (cc == 0 && !wait_service_signal()) {
 			sclp_busy = 0;
+			sclp_dead = true;
+			return false;	/* no service signal within the bound */
+		} else if (cc != 0) {
+			sclp_busy = 0;
+		}
 	} while (cc == 2 && ++tries < 1000);	/* busy: try again */
 	if (cc != 0)
 		return false;

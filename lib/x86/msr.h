@@ -1,13 +1,15 @@
 /*
- * MSR access.  rdmsr()/wrmsr() fault like the instruction (an unexpected
- * #GP ends the test as ERROR); rdmsr_safe()/wrmsr_safe() run the
- * instruction through the expected-fault API and return the vector that
- * was raised, or 0 when none was (RDMSR/WRMSR can raise #GP (13) or #UD
- * (6), never #DE, so 0 is unambiguous).  On a fault rdmsr_safe stores 0.
+ * MSR access, one API.  rdmsr()/wrmsr() fault like the instruction (an
+ * unexpected #GP ends the test as ERROR); msr_read()/msr_write()
+ * (lib/x86/msr.c) run the instruction through the expected-fault API and
+ * return the vector that was raised, or 0 when none was (RDMSR/WRMSR can
+ * raise #GP (13) or #UD (6), never #DE, so 0 is unambiguous).  On a fault
+ * msr_read stores 0.
  */
 #ifndef VMC_X86_MSR_H
 #define VMC_X86_MSR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "fault.h"
 #include "fault-asm.h"
@@ -69,29 +71,15 @@ static inline void wrmsr(uint32_t idx, uint64_t val)
 		     : "memory");
 }
 
-static inline int rdmsr_safe(uint32_t idx, uint64_t *val)
-{
-	uint32_t lo = 0, hi = 0;
-	struct fault f;
-
-	fault_arm();
-	asm volatile(FAULT_INSN("rdmsr")
-		     : "+a"(lo), "+d"(hi) : "c"(idx) : "memory");
-	f = fault_take();
-	*val = f.raised ? 0 : (lo | (uint64_t)hi << 32);
-	return f.raised ? (int)f.vector : 0;
-}
-
-static inline int wrmsr_safe(uint32_t idx, uint64_t val)
-{
-	struct fault f;
-
-	fault_arm();
-	asm volatile(FAULT_INSN("wrmsr")
-		     : : "c"(idx), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
-		     : "memory");
-	f = fault_take();
-	return f.raised ? (int)f.vector : 0;
-}
+/*
+ * RDMSR/WRMSR through the expected-fault API.  Return the vector (0 = none);
+ * *rip (if not NULL) = address of the RDMSR/WRMSR itself (after the prefix).
+ * fep: prefix ud2; .ascii "kvm" (0f 0b 6b 76 6d), so KVM's emulator runs it
+ * (needs kvm.force_emulation_prefix=1 on the host, or it is a #UD).
+ */
+int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip);
+int msr_write(uint32_t idx, uint64_t val, bool fep, uint64_t *rip);
+/* error code of the last fault taken by msr_read/msr_write on this CPU */
+uint64_t msr_last_error_code(void);
 
 #endif

@@ -6,12 +6,11 @@
 #include "processor.h"
 #include "msrfilter.h"
 
-static uint64_t last_ec[MAX_CPUS];
-
 void msrf_init(msrf_filter_t *f, uint32_t filter_flags)
 {
-	HARNESS_REQ_INIT(*f, VMC_OP_MSR_SET_FILTER);
-	f->filter_flags = filter_flags;
+	memset(f, 0, sizeof(*f));
+	HARNESS_REQ_INIT(f->req, VMC_OP_MSR_SET_FILTER);
+	f->req.filter_flags = filter_flags;
 }
 
 int msrf_add(msrf_filter_t *f, uint32_t rflags, uint32_t base, uint32_t nmsrs, bool allow)
@@ -20,7 +19,8 @@ int msrf_add(msrf_filter_t *f, uint32_t rflags, uint32_t base, uint32_t nmsrs, b
 	int i;
 
 	for (i = 0; i < VMC_MSR_FILTER_MAX_RANGES; i++)
-		if (!f->ranges[i].nmsrs && !f->ranges[i].bitmap && !f->ranges[i].flags)
+		if (!f->req.ranges[i].nmsrs && !f->req.ranges[i].bitmap &&
+		    !f->req.ranges[i].flags && !f->page[i])
 			break;
 	if (i == VMC_MSR_FILTER_MAX_RANGES)
 		return -1;
@@ -33,22 +33,23 @@ int msrf_add(msrf_filter_t *f, uint32_t rflags, uint32_t base, uint32_t nmsrs, b
 	 */
 	if (allow)
 		memset(bm, 0xff, PAGE_SIZE);
-	f->ranges[i].flags = rflags;
-	f->ranges[i].base = base;
-	f->ranges[i].nmsrs = nmsrs;
-	f->ranges[i].bitmap = harness_gpa(bm);
+	f->req.ranges[i].flags = rflags;
+	f->req.ranges[i].base = base;
+	f->req.ranges[i].nmsrs = nmsrs;
+	f->req.ranges[i].bitmap = harness_gpa(bm);
+	f->page[i] = bm;
 	return i;
 }
 
 uint8_t *msrf_bitmap(msrf_filter_t *f, int slot)
 {
-	return (uint8_t *)(uintptr_t)f->ranges[slot].bitmap;
+	return (uint8_t *)(uintptr_t)f->req.ranges[slot].bitmap;
 }
 
 void msrf_set_bit(msrf_filter_t *f, int slot, uint32_t msr, bool allow)
 {
 	uint8_t *bm = msrf_bitmap(f, slot);
-	uint32_t bit = msr - f->ranges[slot].base;
+	uint32_t bit = msr - f->req.ranges[slot].base;
 
 	if (allow)
 		bm[bit / 8] |= 1u << (bit % 8);
@@ -60,20 +61,36 @@ int msrf_install(msrf_filter_t *f, int *kvm_ret)
 {
 	int r;
 
-	f->kvm_ret = 1;
-	r = harness_call(f);
+	f->req.kvm_ret = 1;
+	r = harness_call(&f->req);
 	if (kvm_ret)
-		*kvm_ret = r < 0 ? r : f->kvm_ret;
+		*kvm_ret = r < 0 ? r : f->req.kvm_ret;
 	return r;
 }
 
 void msrf_free(msrf_filter_t *f)
 {
 	for (int i = 0; i < VMC_MSR_FILTER_MAX_RANGES; i++) {
-		if (f->ranges[i].bitmap)
-			free_page((void *)(uintptr_t)f->ranges[i].bitmap);
-		f->ranges[i].bitmap = 0;
+		if (!f->page[i])
+			continue;
+		if (f->req.ranges[i].bitmap == harness_gpa(f->page[i]))
+			f->req.ranges[i].bitmap = 0;
+		free_page(f->page[i]);
+		f->page[i] = NULL;
 	}
+}
+
+int msrf_install_one(uint32_t filter_flags, uint32_t rflags, uint32_t base, uint32_t nmsrs,
+		     bool allow)
+{
+	msrf_filter_t f;
+	int kr, r;
+
+	msrf_init(&f, filter_flags);
+	msrf_add(&f, rflags, base, nmsrs, allow);
+	r = msrf_install(&f, &kr);
+	msrf_free(&f);
+	return r < 0 ? MSRF_ECHANNEL + r : kr;
 }
 
 int msrf_clear(void)
@@ -162,6 +179,30 @@ uint32_t msrf_exits(uint32_t index)
 	return c.rd[0] + c.wr[0];
 }
 
+uint32_t msrf_total_exits(void)
+{
+	struct vmc_msr_counters c;
+
+	if (msrf_counters(0, VMC_MSRC_F_ALL, &c) < 0)
+		return ~0u;
+	return c.rd[0] + c.wr[0];
+}
+
+void msrf_fresh(uint64_t mask)
+{
+	int r;
+
+	if ((r = msrf_clear()))
+		report_abort("msrf_fresh: installing an empty filter failed (%d)", r);
+	if ((r = msrf_exit_mask(mask)))
+		report_abort("msrf_fresh: ENABLE_CAP(USER_SPACE_MSR, %#lx) failed (%d)",
+			     (unsigned long)mask, r);
+	if ((r = msrf_policy_clear_all()))
+		report_abort("msrf_fresh: clearing the MSR policies failed (%d)", r);
+	if ((r = msrf_reset()))
+		report_abort("msrf_fresh: resetting the MSR counters failed (%d)", r);
+}
+
 int msrf_reset(void)
 {
 	struct vmc_msr_counters c;
@@ -226,58 +267,4 @@ bool msrf_available(const char **why)
 bool msrf_fep_available(void)
 {
 	return harness_present() && (hello_features() & VMC_FEAT_HOST_FEP);
-}
-
-/*
- * KVM's forced-emulation prefix.  KVM moves RIP past it before emulating,
- * so a fault is reported at the instruction after the prefix: the
- * FAULT_INSN label goes there.
- */
-#define FEP ".byte 0x0f, 0x0b, 0x6b, 0x76, 0x6d\n\t"
-
-int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip)
-{
-	uint32_t lo = 0, hi = 0;
-	uint64_t at;
-	struct fault f;
-
-	fault_arm();
-	if (fep)
-		asm volatile("lea 9880f(%%rip), %2\n\t" FEP FAULT_INSN("rdmsr")
-			     : "+a"(lo), "+d"(hi), "=&r"(at) : "c"(idx) : "memory");
-	else
-		asm volatile("lea 9880f(%%rip), %2\n\t" FAULT_INSN("rdmsr")
-			     : "+a"(lo), "+d"(hi), "=&r"(at) : "c"(idx) : "memory");
-	f = fault_take();
-	if (rip)
-		*rip = at;
-	*val = f.raised ? 0 : (lo | (uint64_t)hi << 32);
-	last_ec[smp_id()] = f.error_code;
-	return f.raised ? (int)f.vector : 0;
-}
-
-int msr_write(uint32_t idx, uint64_t val, bool fep, uint64_t *rip)
-{
-	uint64_t at;
-	struct fault f;
-
-	fault_arm();
-	if (fep)
-		asm volatile("lea 9880f(%%rip), %0\n\t" FEP FAULT_INSN("wrmsr")
-			     : "=&r"(at) : "c"(idx), "a"((uint32_t)val),
-			       "d"((uint32_t)(val >> 32)) : "memory");
-	else
-		asm volatile("lea 9880f(%%rip), %0\n\t" FAULT_INSN("wrmsr")
-			     : "=&r"(at) : "c"(idx), "a"((uint32_t)val),
-			       "d"((uint32_t)(val >> 32)) : "memory");
-	f = fault_take();
-	if (rip)
-		*rip = at;
-	last_ec[smp_id()] = f.error_code;
-	return f.raised ? (int)f.vector : 0;
-}
-
-uint64_t msr_last_error_code(void)
-{
-	return last_ec[smp_id()];
 }

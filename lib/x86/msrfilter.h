@@ -1,8 +1,8 @@
 /*
  * Guest client of the harness's MSR filter / user-space MSR exit ops
- * (channel family 0x02, lib/x86/msrfilter-abi.h, docs/channel.md), plus
- * MSR accessors that also report the RIP of the instruction and can go
- * through KVM's forced-emulation prefix.
+ * (channel family 0x02, lib/x86/msrfilter-abi.h, docs/channel.md), and
+ * the helpers every MSR test shares (msrf_fresh, msrf_install_one,
+ * msrf_total_exits).  The faulting MSR accessors are in lib/x86/msr.h.
  *
  * Every call returns the channel's hdr.ret (>= 0, -VMC_E* from the
  * harness, -VMC_ENODEV without a harness).  Calls that make an ioctl store
@@ -16,8 +16,16 @@
 #include "channel.h"
 #include "msrfilter-abi.h"
 
-/* a filter under construction: struct vmc_msr_set_filter is the request */
-typedef struct vmc_msr_set_filter msrf_filter_t;
+/*
+ * A filter under construction: req is the request block sent to the
+ * harness; page[i] is the bitmap page msrf_add() allocated for range i.
+ * msrf_free() frees exactly those pages, whatever a test wrote into
+ * req.ranges[i].bitmap by hand since (NULL, an unmapped GPA, ...).
+ */
+typedef struct {
+	struct vmc_msr_set_filter req;
+	uint8_t *page[VMC_MSR_FILTER_MAX_RANGES];
+} msrf_filter_t;
 
 void msrf_init(msrf_filter_t *f, uint32_t filter_flags);
 /*
@@ -31,8 +39,17 @@ uint8_t *msrf_bitmap(msrf_filter_t *f, int slot);
 void msrf_set_bit(msrf_filter_t *f, int slot, uint32_t msr, bool allow);
 /* KVM_X86_SET_MSR_FILTER; returns hdr.ret, *kvm_ret = ioctl result */
 int msrf_install(msrf_filter_t *f, int *kvm_ret);
-/* release the bitmaps of f */
+/* release the bitmap pages msrf_add() allocated for f */
 void msrf_free(msrf_filter_t *f);
+/*
+ * Build, install and free a filter of one range [base, base+nmsrs) with
+ * range flags rflags, all allowed (allow) or all denied.  Returns the
+ * ioctl's result (0 or -errno), or MSRF_ECHANNEL + the harness's -VMC_E*
+ * if the request itself failed (so a harness EINVAL never reads as KVM's).
+ */
+#define MSRF_ECHANNEL	(-1000)
+int msrf_install_one(uint32_t filter_flags, uint32_t rflags, uint32_t base, uint32_t nmsrs,
+		     bool allow);
 /* install an empty default-allow filter (filtering off); returns kvm_ret or hdr.ret */
 int msrf_clear(void);
 int msrf_info(struct vmc_msr_filter_info *out);
@@ -50,6 +67,13 @@ int msrf_counters(uint32_t index, uint32_t flags, struct vmc_msr_counters *out);
 uint32_t msrf_exits(uint32_t index);
 /* zero every counter and the exit ring */
 int msrf_reset(void);
+/* user-space MSR exits (rd + wr, every index) since the last reset; ~0 on error */
+uint32_t msrf_total_exits(void);
+/*
+ * Start from a known state: no filter, exit mask, no policies, counters
+ * and exit ring zeroed.  Aborts the test (naming the step) if any fails.
+ */
+void msrf_fresh(uint64_t mask);
 /* the latest MSR exits (oldest first); returns the number copied */
 int msrf_last(struct vmc_msr_exit *buf, uint32_t max, uint32_t flags, uint32_t *total);
 
@@ -59,14 +83,6 @@ bool msrf_available(const char **why);
 bool msrf_fep_available(void);
 #define MSRF_FEP_SKIP_REASON "needs kvm.force_emulation_prefix=1 on the host"
 
-/*
- * RDMSR/WRMSR through the expected-fault API.  Return the vector (0 = none);
- * *rip (if not NULL) = address of the RDMSR/WRMSR itself (after the prefix).
- * fep: prefix ud2; .ascii "kvm" (0f 0b 6b 76 6d), so KVM's emulator runs it.
- */
-int msr_read(uint32_t idx, uint64_t *val, bool fep, uint64_t *rip);
-int msr_write(uint32_t idx, uint64_t val, bool fep, uint64_t *rip);
-/* error code of the last fault taken by msr_read/msr_write on this CPU */
-uint64_t msr_last_error_code(void);
+/* msr_read()/msr_write() (faulting, optionally through the emulator): lib/x86/msr.h */
 
 #endif

@@ -15,6 +15,12 @@
 #define ICR_BUSY	0x00001000u
 #define ICR_ALL_BUT_SELF 0x000c0000u
 #define AP_STACK_ORDER	2	/* 16 KiB */
+/*
+ * Bound of the library's waits, in TSC ticks (no calibrated clock here):
+ * 2^35 ticks is ~10 s at 3.4 GHz, far beyond any legitimate wait and
+ * below every test's timeout, so a stuck wait ends as an ABORT naming it.
+ */
+#define WAIT_TSC	(1ull << 35)
 
 extern char smp_tramp_start[], smp_tramp_end[], tr_gdt[], tr_cr3[];
 extern char gdt_desc[];
@@ -31,10 +37,16 @@ static struct mailbox mbox[MAX_CPUS];
 
 static void icr_send(uint32_t lo)
 {
+	uint64_t t0;
+
 	apic_write(APIC_ICR_HI, 0);
 	apic_write(APIC_ICR_LO, lo);
-	while (apic_read(APIC_ICR_LO) & ICR_BUSY)
+	t0 = rdtsc();
+	while (apic_read(APIC_ICR_LO) & ICR_BUSY) {
+		if (rdtsc() - t0 > WAIT_TSC)
+			report_abort("icr_send: the ICR (%#x) stayed busy for 2^35 TSC ticks", lo);
 		pause();
+	}
 }
 
 void x86_stack_tag(uintptr_t stack_base, unsigned int cpu)
@@ -130,6 +142,12 @@ bool cpu_idle(unsigned int cpu)
 
 void cpu_wait(unsigned int cpu)
 {
-	while (!cpu_idle(cpu))
+	uint64_t t0 = rdtsc();
+
+	while (!cpu_idle(cpu)) {
+		if (rdtsc() - t0 > WAIT_TSC)
+			report_abort("cpu_wait: CPU %u did not finish its work within 2^35 TSC "
+				     "ticks", cpu);
 		pause();
+	}
 }

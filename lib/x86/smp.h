@@ -24,7 +24,7 @@ unsigned int smp_init(unsigned int ncpus);
 void on_cpu_async(unsigned int cpu, void (*fn)(void *), void *arg);
 /* true once cpu finished the work it was given */
 bool cpu_idle(unsigned int cpu);
-/* wait until cpu is idle */
+/* wait until cpu is idle; ABORT (naming cpu) after 2^35 TSC ticks */
 void cpu_wait(unsigned int cpu);
 
 /* xAPIC register access (offsets per the SDM: 0x20 ID, 0x300 ICR ...) */

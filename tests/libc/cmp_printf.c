@@ -305,6 +305,26 @@ static void fixed_cases(struct group *g)
 		OURS("%y1", unk, 1);
 		OURS("ab%", trail);
 	}
+	/* widths and precisions clamp at VMC_PRINTF_MAX_FIELD (4096): lib/stdio.h */
+	{
+		const char *volatile wide = "%1000000000d", *volatile prec = "%.1000000000d";
+
+		ra = vmc_snprintf(a, sizeof(a), wide, 7);
+		rb = vmc_snprintf(a, sizeof(a), "%*d", 1000000000, 7);
+		g->cases++;
+		if (ra != 4096 || rb != 4096 || a[254] != ' ' || a[255])
+			mismatch(g, "width 10^9: got %d and %d, want 4096 (clamped)", ra, rb);
+		ra = vmc_snprintf(a, sizeof(a), prec, 7);
+		rb = vmc_snprintf(a, sizeof(a), "%-*d|", -1000000000, 7);
+		g->cases++;
+		if (ra != 4096 || rb != 4097 || a[0] != '7' || a[1] != ' ')
+			mismatch(g, "precision / '-*' width 10^9: got %d and %d, want 4096 and 4097",
+				 ra, rb);
+		ra = vmc_snprintf(a, sizeof(a), "%.*s", 1000000000, "abc");
+		g->cases++;
+		if (ra != 3 || strcmp(a, "abc"))
+			mismatch(g, "%%.*s with precision 10^9: got %d \"%s\"", ra, a);
+	}
 #undef OURS
 }
 

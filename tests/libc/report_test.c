@@ -1,7 +1,7 @@
 /*
  * report-test: lib/report.c (with lib/printf.c and lib/string.c) built for
  * the host.  Checks the guest output contract the runner and harness parse
- * (COMMON.md): the exact PASS/FAIL/SKIP/XFAIL/XPASS/INFO/ABORT lines with
+ * (lib/report.h, docs/results.md): the exact PASS/FAIL/SKIP/XFAIL/XPASS/INFO/ABORT lines with
  * nested prefixes, the exact SUMMARY line, the status report_summary()
  * returns (all pass, one fail, all skip, no checks, xfail, xpass, ...), that
  * report_abort/assert end the run with VMC_STATUS_ERROR, and that reports
@@ -202,6 +202,19 @@ static int threads(void)
 }
 
 /* ---- driver ---- */
+/* what report() and report_xfail() return (the guest selftests no longer check it) */
+static int returns(void)
+{
+	bool r1 = vmc_report(true, "t");
+	bool r2 = vmc_report(false, "f");
+	bool r3 = vmc_report_xfail(true, false, "xf");
+	bool r4 = vmc_report_xfail(true, true, "xp");
+	bool r5 = vmc_report_xfail(false, true, "np");
+	bool r6 = vmc_report_xfail(false, false, "nf");
+
+	vmc_report_info("returns %d%d%d%d%d%d", r1, r2, r3, r4, r5, r6);
+	return vmc_report_summary();
+}
 
 struct scenario {
 	const char *name;
@@ -247,6 +260,9 @@ static const struct scenario scenarios[] = {
 	{ "xpass", xpass, ST_FAIL,
 	  "XPASS: bug fixed?\nPASS: other\n"
 	  "SUMMARY: 2 tests, 1 failed, 0 skipped, 0 expected failures\n" },
+	{ "return values", returns, ST_FAIL,
+	  "PASS: t\nFAIL: f\nXFAIL: xf\nXPASS: xp\nPASS: np\nFAIL: nf\nINFO: returns 100110\n"
+	  "SUMMARY: 6 tests, 3 failed, 0 skipped, 1 expected failures\n" },
 	{ "report_abort", aborts, EXITED + ST_ERROR,
 	  "PASS: before\nABORT: stage: cannot go on: no memory\n" },
 	{ "pop without push", pop_empty, EXITED + ST_ERROR,

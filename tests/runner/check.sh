@@ -490,6 +490,28 @@ else
 	fi
 fi
 
+# ------------------------------------------------------------ docs cfg examples
+# every ```ini block of docs/*.md parses with the runner's own parser
+for doc in docs/*.md; do
+	n=0
+	while IFS= read -r line; do
+		case $line in
+		'```ini') n=$((n + 1)); : >"$T/doc-$n.cfg"; inblock=1; continue ;;
+		'```') inblock=0; continue ;;
+		esac
+		[ "${inblock:-0}" = 1 ] && printf '%s\n' "$line" >>"$T/doc-$n.cfg"
+	done <"$doc"
+	inblock=0
+	for i in $(seq "$n"); do
+		rt --config="$T/doc-$i.cfg" -l
+		if [ "$RC" -eq 0 ] && [ -s "$T/out" ]; then
+			pass "docs: $doc ini example $i parses"
+		else
+			fail "docs: $doc ini example $i parses" "exit $RC: $(head -n 1 "$T/err")"
+		fi
+	done
+done
+
 # ------------------------------------------------------------ shellcheck
 if ! command -v shellcheck >/dev/null; then
 	skip "shellcheck" "shellcheck not installed (scripts/setup.sh)"
