@@ -64,7 +64,7 @@ args = one 'two words' "three=3"
 qemu_params = -machine q35
 harness_params = -v
 groups = g1 g2
-timeout = 7.5
+timeout = 7
 requires = kvm
 
 [beta]
@@ -77,13 +77,12 @@ EOF
 # shellcheck source=scripts/common.sh disable=SC1091
 . "$TOP/scripts/common.sh"
 if cfg_parse "$T/good.cfg" 2>"$T/err"; then
-	cfg_get alpha args; a=$REPLY
-	vmc_split_words "$a"
+	vmc_cfg_words alpha args
 	cfg_get beta runner; b=$REPLY
 	cfg_get gamma smp 1; c=$REPLY
 	if [ "${CFG_TESTS[*]}" = "alpha beta gamma" ] && [ "${#WORDS[@]}" = 3 ] &&
 		[ "${WORDS[1]}" = "two words" ] && [ "${WORDS[2]}" = three=3 ] &&
-		[ "$b" = qemu ] && [ "$c" = 1 ] && [ "${CFG[alpha.timeout]}" = 7.5 ]; then
+		[ "$b" = qemu ] && [ "$c" = 1 ] && [ "${CFG[alpha.timeout]}" = 7 ]; then
 		pass "cfg: good file parses to the right values"
 	else
 		fail "cfg: good file parses to the right values" "tests='${CFG_TESTS[*]}' args=(${WORDS[*]}) runner=$b smp=$c"
@@ -268,7 +267,7 @@ else
 fi
 # a runner stopped by a signal ends its runs: exit 130, nothing left behind
 VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs QEMU_X86=$HERE/fake-qemu.sh \
-	"$RT" --config="$T/fk.cfg" hang-long >"$T/out" 2>&1 &
+	"$RT" --config="$T/fk.cfg" --runner=qemu hang-long >"$T/out" 2>&1 &
 rpid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	pgrep -f "vmc-fake-child $T" >/dev/null && break
@@ -355,7 +354,7 @@ if [ "$tap_check" = "version=13 tests=8 planned=8 skip=2 failed=4 errors=none" ]
 else
 	fail "TAP: TAP::Parser reads it without errors" "$tap_check"
 fi
-if grep -q '^not ok [0-9]* - fail \[qemu-tcg\]$' "$T/out" && grep -q '^  ---$' "$T/out" &&
+if grep -q '^not ok [0-9]* - fail \[qemu-tcg\] (2 checks, 1 failed)$' "$T/out" && grep -q '^  ---$' "$T/out" &&
 	grep -q '^ok [0-9]* - allskip \[qemu-tcg\] # SKIP ' "$T/out"; then
 	pass "TAP: not ok with a YAML block, ok # SKIP with the reason"
 else
