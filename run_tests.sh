@@ -335,7 +335,11 @@ for t in "${CFG_TESTS[@]}"; do
 	if ! vmc_in_list "$REPLY" "${arches[*]}"; then
 		[ $named = yes ] || continue
 		pick+=("$t"); pick_runner+=("${opt_runner:-any}")
-		pick_why+=("arch $REPLY: not selected (run with --arch=$REPLY or --arch=all)")
+		if [ "${opt_arch:-}" = all ]; then
+			pick_why+=("arch $REPLY: nothing built for it (make ARCH=$REPLY)")
+		else
+			pick_why+=("arch $REPLY: not selected (run with --arch=$REPLY or --arch=all)")
+		fi
 		continue
 	fi
 	runner_for "$t"

@@ -630,6 +630,31 @@ if grep -q 'argv: .*\[--migrate-every\] \[5\]' "$T/logs/argv-h.harness.log"; the
 else
 	fail "--migrate-every N goes on the harness command line" "$(grep argv: "$T/logs/argv-h.harness.log")"
 fi
+# modparams: one vmtest boot per distinct set, the section's own passed
+printf '[mp2]\nfile = fk/fail\nmodparams = kvm:force_emulation_prefix=1\n\n' >>"$T/fk.cfg"
+FAKE_VMTEST_BOOTS=$T/boots rt --config="$T/fk.cfg" --runner=vmtest pass mp mp2 fail
+if [ "$(sort "$T/boots" | tr '\n' '|')" = "boot: kvm:force_emulation_prefix=1: mp2|boot: kvm:vmc_no_such_param=1: mp|boot:: pass fail|" ] &&
+	grep -q '^FAIL mp2 \[vmtest' "$T/out"; then
+	pass "modparams: one vmtest boot per distinct set, with --modparam"
+else
+	fail "modparams: one vmtest boot per distinct set, with --modparam" "$(tr '\n' '|' <"$T/boots" 2>&1)"
+fi
+# one rule for the KVM module: the harness's --host-info and the runner agree
+if [ -x "$TOP/build/host/vmc-harness" ]; then
+	hf=$("$TOP/build/host/vmc-harness" --host-info 2>/dev/null | sed -n 's/^flavor=//p')
+	VMC_KVM_MODULE_CACHE="" HARNESS="" vmc_kvm_module
+	case $hf in other) hf=kvm ;; esac
+	# and sysfs alone (no harness) in the harness's order: kvm_pvm first
+	VMC_KVM_MODULE_CACHE="" HARNESS=/nonexistent/vmc-harness vmc_kvm_module; sf=$REPLY
+	VMC_KVM_MODULE_CACHE="" HARNESS="" vmc_kvm_module
+	if [ "$REPLY" = "$hf" ] && [ "$sf" = "$hf" ]; then
+		pass "KVM module: runner, sysfs fallback and harness --host-info agree ($hf; /sys/module: $(cd /sys/module && printf '%s ' kvm*))"
+	else
+		fail "KVM module: runner and harness --host-info agree" "runner '$REPLY', sysfs '$sf', harness '$hf'"
+	fi
+else
+	skip "KVM module: runner and harness --host-info agree" "harness not built (make)"
+fi
 # shards, merge, compare
 sel4="pass fail allskip crash nosummary s-pass"
 # shellcheck disable=SC2086 # a list of names
@@ -706,7 +731,7 @@ else
 		read -ra ro <<<"$r"
 		for g in longline floodall; do
 			t0=${EPOCHREALTIME/./}
-			VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_ERRATA=$T/no-errata VMC_LOG_CAP=65536 \
+			VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_ERRATA=$T/no-errata VMC_LOG_CAP=16384 \
 				"$RT" --config="$T/hg.cfg" "${ro[@]}" "$g" >"$T/out" 2>&1
 			MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
 			tmo=4; [ $g = floodall ] && tmo=3
@@ -718,7 +743,7 @@ else
 			[ $g = longline ] && [[ $line == PASS* ]] && want=PASS
 			left=$(pgrep -af "$T/hg" | head -n 1)
 			if [[ $line == "$want $g "* ]] && [ "$MS" -le $((tmo * 1000 + 2000)) ] && [ -z "$left" ] &&
-				[ "$sz" -le $((65536 + 4096)) ] && { [ $want = PASS ] || grep -q '^# console: .* dropped' "$log"; }; then
+				[ "$sz" -le $((16384 + 4096)) ] && { [ $want = PASS ] || grep -q '^# console: .* dropped' "$log"; }; then
 				pass "hostile $g [$r]: $want in $MS ms (timeout $tmo s), log $sz bytes with the drop note, nothing left"
 			else
 				fail "hostile $g [$r]: within timeout + 2 s, capped log, right verdict" "$MS ms, log $sz bytes, '$line', left '$left'"
@@ -727,7 +752,7 @@ else
 		done
 	done
 	# SIGTERM in the middle of a flood: ends at once, nothing left
-	VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_LOG_CAP=65536 \
+	VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_LOG_CAP=16384 \
 		"$RT" --config="$T/hg.cfg" --runner=qemu --accel=tcg floodall >"$T/out" 2>&1 &
 	rpid=$!
 	sleep 1
