@@ -341,7 +341,12 @@ static void classify(long rc, bool timed_out, int interrupted, double secs, doub
 	}
 	if (harness) {
 		switch (rc) {
-		case 124: set("TIMEOUT", "harness deadline: %s", st.htmo); return;
+		case 124:
+			/* (under vmtest the console and the harness's stderr share
+			 * one file: its TIMEOUT: line may not start a line) */
+			set("TIMEOUT", "harness deadline: %s",
+			    *st.htmo ? st.htmo : "its -t deadline passed (exit 124)");
+			return;
 		case 77: set("SKIP", "%s", *st.hskip ? st.hskip : "harness: /dev/kvm not usable"); return;
 		case 4: set("ERROR", "harness: %s", *st.herr ? st.herr : "run ended as ERROR (no message)"); return;
 		case 2: set("ERROR", "harness refused the run: %s", st.errline); return;
