@@ -4,6 +4,14 @@
 # of run (driven by tests/runner/fake-qemu.sh, and by the real x86 fixture
 # guests under QEMU when they are built), the errata file, TAP 13 and JUnit
 # output, the vmtest batch path, and shellcheck over every shell script.
+# Issue 10: the compiled supervisor and report writer (runner/): hostile
+# guests (one 16 MiB line, a flood for the whole timeout) under QEMU TCG,
+# QEMU KVM and the harness end within timeout + 2 s with a capped log and
+# nothing left; JUnit/TAP from <&"]]> and invalid UTF-8 validate (python,
+# xmllint, TAP::Parser); SIGINT/SIGTERM keep the finished runs; the linear
+# cfg parser and its parse-time refusals; runner semantics (counts, SKIP for
+# named tests, --bisect, --timeout-factor, memory, quoted args, --repeat,
+# -l, modparams, --migrate-every, --shard/--merge, --compare).
 # Contract (scripts/check.sh): one line per check, PASS/FAIL/SKIP, exit 0 when
 # nothing failed, last line "N passed, N failed, N skipped".
 set -u
