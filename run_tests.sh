@@ -43,7 +43,7 @@ Selection:
                       skip) when one could not run (ERROR, SKIP) or none ran
 Results (records in --results DIR, default logs/results):
   --results=DIR       where the result records go
-  --merge DIR...      summary/TAP/JUnit of the records of several runs
+  --merge DIR...      (last option) summary/TAP/JUnit of the records of runs
                       (e.g. --shard I/N on several hosts); runs nothing
   --compare A B       per-check differences between two results dirs
 Kernel under test (--runner=vmtest; see docs/vmtest.md):
@@ -417,7 +417,7 @@ mkdir -p "$logdir" "$resdir" || exit 2
 rm -f "$resdir"/*.rec
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner.XXXXXX") || exit 2
 export VMC_RUN_STATEDIR=$workdir
-interrupted=no
+interrupted=no vmtest_running=no
 trap 'rm -rf "$workdir"' EXIT
 trap on_signal INT TERM
 
@@ -556,11 +556,13 @@ vmtest_boot() {
 	local cmdline=$REPLY t0=${EPOCHREALTIME/./}
 	# in the background, in a process group of its own (timeout(1) makes
 	# one): `wait` is interruptible, on_signal kills the group
+	vmtest_running=yes
 	timeout -k 5 $((total_t + 240)) "$vm" "${vmtest_opts[@]}" "${mpargs[@]}" --log "$vlog" "${args[@]}" \
 		</dev/null >"$vlog/stdout" 2>"$vlog/stderr" &
 	echo $! >"$workdir/vmtest.pid"
 	wait $! || st=$?
 	rm -f "$workdir/vmtest.pid"
+	vmtest_running=no
 	[ -e "$workdir/stop" ] && return
 	local usecs=$((${EPOCHREALTIME/./} - t0))
 	local secs=$((usecs / 1000000)).$((usecs / 10000 % 100))
@@ -690,9 +692,19 @@ on_signal() {
 		vmc_kill_runs
 	} 2>/dev/null # no "Killed" job notices
 	echo "run_tests.sh: interrupted" >&2
+	local i rec
+	# a vmtest boot cut short: each of its tests was running
+	if [ "$opt_runner" = vmtest ] && [ "$vmtest_running" = yes ]; then
+		for i in "${!sel[@]}"; do
+			rec_of "$i"
+			[ -e "$REPLY" ] && continue
+			run_prepare "$i"
+			PRE=INTERRUPTED PRE_REASON="interrupted during the vmtest boot"
+			pre_record "$i"
+		done
+	fi
 	# the finished runs in order, then the interrupted ones
 	flush_done
-	local i rec
 	for ((i = next_print; i < total; i++)); do
 		rec_of "$i"; rec=$REPLY
 		[ -e "$rec" ] && report "$i"

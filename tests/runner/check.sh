@@ -425,8 +425,9 @@ else
 	wait "$rpid"
 	RC=$?
 	sleep 0.2
-	if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ] && ! grep -q Killed "$T/out"; then
-		pass "vmtest: SIGTERM to the runner ends the boot at once, nothing left"
+	if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ] && ! grep -q Killed "$T/out" &&
+		grep -q '^INTERRUPTED hang-long \[vmtest' "$T/out"; then
+		pass "vmtest: SIGTERM to the runner ends the boot at once, the test INTERRUPTED, nothing left"
 	else
 		fail "vmtest: SIGTERM to the runner ends the boot at once, nothing left" "exit $RC, left: $(pgrep -af "$T" | head -n 1); $(head -n 1 "$T/out")"
 		for p in $(pgrep -f "$T/build"); do kill -KILL "$p" 2>/dev/null; done
@@ -678,6 +679,22 @@ if [ -n "$(strip "$T/full")" ] && [ "$(strip "$T/full")" = "$(strip "$T/merged")
 else
 	fail "--merge of a 2-shard run equals the unsharded summary" "$(diff <(strip "$T/full") <(strip "$T/merged") | head -n 3 | tr '\n' '|')"
 fi
+rt -t --merge "$T/s1" "$T/s2"
+tap_check=$(perl -MTAP::Parser -e '
+	my $p = TAP::Parser->new({ tap => do { local $/; <STDIN> } });
+	my $n = 0; while (my $r = $p->next) { $n++ if $r->is_test; }
+	my @e = $p->parse_errors;
+	printf "tests=%d planned=%d errors=%s\n", $n, $p->tests_planned, @e ? join(";", @e) : "none";
+' <"$T/out" 2>&1)
+if [ "$tap_check" = "tests=6 planned=6 errors=none" ]; then pass "--merge -t: TAP::Parser reads the merged TAP ($tap_check)"
+else fail "--merge -t: TAP::Parser reads the merged TAP" "$tap_check"; fi
+# --kernel=debian:VERSION reaches vmtest (whose label then names it)
+rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:6.12 pass
+if grep -q '^PASS pass \[vmtest:6.12-fake\]' "$T/out"; then pass "--kernel=debian:6.12 goes to vmtest as --debian-kernel 6.12"
+else fail "--kernel=debian:6.12 goes to vmtest as --debian-kernel 6.12" "$(head -n 1 "$T/out")"; fi
+rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:latest pass
+if [ "$RC" -eq 2 ]; then pass "usage error exits 2: --kernel=debian:latest"
+else fail "usage error exits 2: --kernel=debian:latest" "exit $RC"; fi
 FAKE_PASS_FAILS=1 rt --config="$T/fk.cfg" --accel=tcg --results="$T/rB" pass fail
 rt --compare "$T/rA" "$T/rB"
 if [ "$RC" -eq 1 ] && grep -q '^pass  two holds  PASS -> FAIL$' "$T/out" &&

@@ -7,11 +7,12 @@
 # the harness inside a kernel under test.
 set -u
 here=$(cd "$(dirname "$0")" && pwd) || exit 2
-log="" name="" mps=""
+log="" name="" mps="" deb=""
 declare -a names=() payloads=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--label) echo "vmtest:6.1.0-fake"; exit 0 ;;
+	--label) echo "vmtest:${deb:-6.1.0}-fake"; exit 0 ;;
+	--debian-kernel) deb=$2; shift ;;
 	--log) log=$2; shift ;;
 	--test) name=$2; shift ;;
 	--payload) names+=("$name"); payloads+=("$2"); shift ;;
@@ -35,4 +36,4 @@ for i in "${!names[@]}"; do
 	"$here/fake-qemu.sh" "${payloads[i]}" >"$out" 2>&1
 	echo "${names[i]} $? $out"
 done
-echo "vmtest: vmtest:6.1.0-fake: 0s wall" >&2
+echo "vmtest: vmtest:${deb:-6.1.0}-fake: 0s wall" >&2
