@@ -1,5 +1,4 @@
 /* Result-record field escaping (record.h).  Linear in the value's length. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +32,6 @@ void rec_put(FILE *f, const char *key, const char *val, size_t len)
 		}
 	}
 	fputc('\n', f);
-}
-
-void rec_putf(FILE *f, const char *key, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	rec_put(f, key, buf, (size_t)n);
 }
 
 static int hexval(char c)

@@ -23,8 +23,6 @@
 #define EXIT_USAGE 2
 
 void rec_put(FILE *f, const char *key, const char *val, size_t len);
-void rec_putf(FILE *f, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* decode an escaped VALUE in place; returns the decoded length */
 size_t rec_unescape(char *s);
 

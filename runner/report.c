@@ -514,27 +514,34 @@ static const struct rec *find(const struct rec *r, int n, const struct rec *want
 	return NULL;
 }
 
-/* the status of the k-th check of a with the same key in b, or 0 */
-static char match_check(const struct rec *b, const struct str *c, size_t kl, int nth)
+/* the check's loose key: digits and the insides of (...) dropped, for a
+ * message whose seen values are not only in a trailing " (...)" */
+static bool loose_eq(const struct str *x, const struct str *y)
 {
-	for (int i = 0; b && i < b->nchk; i++) {
-		const struct str *d = &b->chk[i];
-		if (key_len(d) == kl && !memcmp(d->s + 2, c->s + 2, kl - 2) && nth-- == 0)
-			return d->s[0];
+	const char *p = x->s + 2, *q = y->s + 2, *pe = x->s + x->n, *qe = y->s + y->n;
+
+	for (;;) {
+		int dp = 0, dq = 0;
+		while (p < pe && (dp || *p == '(' || (*p >= '0' && *p <= '9'))) {
+			dp += *p == '(' ? 1 : *p == ')' && dp ? -1 : 0;
+			p++;
+		}
+		while (q < qe && (dq || *q == '(' || (*q >= '0' && *q <= '9'))) {
+			dq += *q == '(' ? 1 : *q == ')' && dq ? -1 : 0;
+			q++;
+		}
+		if (p == pe || q == qe)
+			return p == pe && q == qe;
+		if (*p++ != *q++)
+			return false;
 	}
-	return 0;
 }
 
-static int nth_of(const struct rec *a, int idx)
+static bool key_eq(const struct str *x, const struct str *y)
 {
-	const struct str *c = &a->chk[idx];
-	size_t kl = key_len(c);
-	int k = 0;
+	size_t kx = key_len(x);
 
-	for (int i = 0; i < idx; i++)
-		if (key_len(&a->chk[i]) == kl && !memcmp(a->chk[i].s + 2, c->s + 2, kl - 2))
-			k++;
-	return k;
+	return kx == key_len(y) && !memcmp(x->s + 2, y->s + 2, kx - 2);
 }
 
 static void row(const struct rec *t, const char *check_s, size_t n, const char *a, const char *b)
@@ -543,6 +550,49 @@ static void row(const struct rec *t, const char *check_s, size_t n, const char *
 	fputs("  ", stdout);
 	out(stdout, check_s, n, M_TEXT);
 	printf("  %s -> %s\n", a, b);
+}
+
+/* pair the check lines of a and b (either may be NULL): first by key, in
+ * order, then the rest by loose key; print the differences */
+static long compared;	/* check lines paired across the two runs */
+
+static int compare_checks(const struct rec *a, const struct rec *b)
+{
+	int na = a ? a->nchk : 0, nb = b ? b->nchk : 0, diffs = 0;
+	int *ma = calloc(na + 1, sizeof(int)), *mb = calloc(nb + 1, sizeof(int));
+
+	check(ma && mb);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < na; i++) {
+			if (ma[i])
+				continue;
+			for (int k = 0; k < nb; k++) {
+				if (mb[k])
+					continue;
+				if (pass ? loose_eq(&a->chk[i], &b->chk[k]) : key_eq(&a->chk[i], &b->chk[k])) {
+					ma[i] = k + 1;
+					mb[k] = i + 1;
+					break;
+				}
+			}
+		}
+	for (int i = 0; i < na; i++) {
+		const struct str *c = &a->chk[i];
+		char sb = ma[i] ? b->chk[ma[i] - 1].s[0] : 0;
+		compared += ma[i] != 0;
+		if (sb != c->s[0]) {
+			row(a, c->s + 2, key_len(c) - 2, status_name(c->s[0]), sb ? status_name(sb) : "absent");
+			diffs++;
+		}
+	}
+	for (int k = 0; k < nb; k++)
+		if (!mb[k]) {
+			row(b, b->chk[k].s + 2, key_len(&b->chk[k]) - 2, "absent", status_name(b->chk[k].s[0]));
+			diffs++;
+		}
+	free(ma);
+	free(mb);
+	return diffs;
 }
 
 static int compare(const char *da, const char *db)
@@ -559,32 +609,14 @@ static int compare(const char *da, const char *db)
 			row(&a[i], "(verdict)", 9, a[i].verdict, o ? o->verdict : "absent");
 			diffs++;
 		}
-		for (int k = 0; k < a[i].nchk; k++) {
-			const struct str *c = &a[i].chk[k];
-			size_t kl = key_len(c);
-			char s = match_check(o, c, kl, nth_of(&a[i], k));
-			if (s != c->s[0]) {
-				row(&a[i], c->s + 2, kl - 2, status_name(c->s[0]), s ? status_name(s) : "absent");
-				diffs++;
-			}
-		}
+		diffs += compare_checks(&a[i], o);
 	}
-	for (int i = 0; i < nb; i++) {
-		const struct rec *o = find(a, na, &b[i]);
-		if (!o) {
+	for (int i = 0; i < nb; i++)
+		if (!find(a, na, &b[i])) {
 			row(&b[i], "(verdict)", 9, "absent", b[i].verdict);
-			diffs++;
+			diffs += 1 + compare_checks(NULL, &b[i]);
 		}
-		for (int k = 0; k < b[i].nchk; k++) {
-			const struct str *c = &b[i].chk[k];
-			size_t kl = key_len(c);
-			if (!match_check(o, c, kl, nth_of(&b[i], k))) {
-				row(&b[i], c->s + 2, kl - 2, "absent", status_name(c->s[0]));
-				diffs++;
-			}
-		}
-	}
-	printf("%d difference%s\n", diffs, diffs == 1 ? "" : "s");
+	printf("%ld checks in both, %d difference%s\n", compared, diffs, diffs == 1 ? "" : "s");
 	return diffs ? 1 : 0;
 }
 
