@@ -402,10 +402,9 @@ if [ $opt_list = yes ]; then
 		cfg_get "$t" arch x86_64; a=$REPLY
 		cfg_get "$t" groups ""; g=$REPLY
 		can_run "$i"
-		if [ -n "$REPLY" ]; then st="cannot run here: $REPLY"; else st="requires hold"; fi
+		if [ -n "$REPLY" ]; then st="cannot run here: $REPLY"; else st="can run here"; fi
 		cfg_get "$t" requires ""
-		[ -n "$REPLY" ] && st="requires $REPLY: ${st#requires }"
-		printf '%-24s %-7s %-8s %-20s %s\n' "$t" "$a" "${sel_runner[i]}" "${g:--}" "$st"
+		printf '%-24s %-7s %-8s %-20s requires: %-12s %s\n' "$t" "$a" "${sel_runner[i]}" "${g:--}" "${REPLY:--}" "$st"
 	done
 	exit 0
 fi
