@@ -742,6 +742,78 @@ print(len(d.getElementsByTagName("testcase")), d.getElementsByTagName("error")[0
 	fi
 done
 
+# ------------------------------------------------------------ issue 10: the tools under ASan/UBSan
+# random and hostile bytes through the ASan/UBSan builds: no crash, no
+# sanitizer report, a record (or a clean refusal) every time
+SB=$TOP/build/host
+if [ ! -x "$SB/vmc-supervise-asan" ] || [ ! -x "$SB/vmc-report-asan" ] || [ ! -x "$SB/vmc-cfg-asan" ]; then
+	skip "runner tools under ASan/UBSan" "not built (make check builds build/host/vmc-*-asan)"
+else
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+	head -c 2097152 /dev/urandom >"$T/rnd"
+	{
+		head -c 300000 /dev/urandom | tr -d '\n'; echo
+		printf 'SUMMARY: 99999999999999999999 tests, -1 failed\nSUMMARY: 3 tests, 1 failed, 9 skipped, 9 expected failures\n'
+		printf 'FAIL: %.0s\n' $(seq 400); printf 'EXIT: STATUS=9\nEXIT: STATUS=\nSKIP: /dev/kvm\nTIMEOUT: \nERROR: \x00\n'
+		printf 'qemu-system-: x\nqemu-system-x86_64: \xff\n\r\r\r\n'
+	} >"$T/hostile"
+	ok=yes why=""
+	for input in rnd hostile; do
+		for kind in debug-exit exit-line harness; do
+			for rc in 1 3 4 77 124 2; do
+				"$SB/vmc-supervise-asan" --record "$T/sr.rec" --log "$T/sr.log" --cap 5000 --kind "$kind" \
+					--test t --errata 'FAIL*' why --errata '*' any --from "$T/$input" --rc "$rc" 2>"$T/san"
+				st=$?
+				if [ $st -ne 0 ] || [ -s "$T/san" ] || ! vmc_record_verdict "$T/sr.rec"; then
+					ok=no why="supervise --from $input --kind $kind --rc $rc: exit $st: $(head -c 200 "$T/san")"
+					break 3
+				fi
+				for m in line summary; do
+					if ! "$SB/vmc-report-asan" "$m" "$T/sr.rec" >/dev/null 2>"$T/san" || [ -s "$T/san" ]; then
+						ok=no why="report $m on the $input record: $(head -c 200 "$T/san")"; break 4
+					fi
+				done
+				if ! "$SB/vmc-report-asan" junit --out "$T/sr.xml" "$T/sr.rec" 2>"$T/san" || [ -s "$T/san" ] ||
+					! python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$T/sr.xml" 2>"$T/san"; then
+					ok=no why="junit from the $input record: $(head -c 200 "$T/san")"; break 3
+				fi
+			done
+		done
+	done
+	# run mode: a command that writes random bytes to both streams
+	"$SB/vmc-supervise-asan" --record "$T/sr.rec" --log "$T/sr.log" --cap 1000 --timeout 10 --kind harness \
+		-- sh -c "cat '$T/rnd'; cat '$T/hostile' >&2; exit 3" 2>"$T/san" || ok=no why="run mode: exit $?"
+	[ -s "$T/san" ] && { ok=no why="run mode: $(head -c 200 "$T/san")"; }
+	# records with random bytes flipped: read back or refused, never a crash
+	for i in $(seq 20); do
+		cp "$T/sr.rec" "$T/bad.rec"
+		printf '\xff\x00\n\\x' | dd of="$T/bad.rec" bs=1 seek=$((RANDOM % 200)) conv=notrunc status=none
+		"$SB/vmc-report-asan" line "$T/bad.rec" >/dev/null 2>"$T/san"
+		st=$?
+		if [ $st -gt 2 ] || grep -q -E 'ERROR: AddressSanitizer|runtime error' "$T/san"; then
+			ok=no why="report line on a damaged record: exit $st: $(head -c 200 "$T/san")"; break
+		fi
+	done
+	# the cfg parser on random bytes and on the project's cfg with bytes flipped
+	for i in $(seq 10); do
+		if [ "$i" -eq 1 ]; then cp "$T/rnd" "$T/r.cfg"; else
+			cp "$TOP/unittests.cfg" "$T/r.cfg"
+			head -c 8 /dev/urandom | dd of="$T/r.cfg" bs=1 seek=$((RANDOM % 3000)) conv=notrunc status=none
+		fi
+		"$SB/vmc-cfg-asan" "$T/r.cfg" >/dev/null 2>"$T/san"
+		st=$?
+		if [ $st -ne 0 ] && [ $st -ne 2 ] || grep -q -E 'ERROR: AddressSanitizer|runtime error' "$T/san"; then
+			ok=no why="cfg parser on damaged input: exit $st: $(grep -m1 -E 'ERROR|runtime' "$T/san")"; break
+		fi
+	done
+	if [ $ok = yes ]; then
+		pass "runner tools under ASan/UBSan: random and hostile console, records and cfg files, no report"
+	else
+		fail "runner tools under ASan/UBSan: random and hostile input" "$why"
+	fi
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
 # ------------------------------------------------------------ issue 10: hostile guests, every runner
 HG=$TOP/build/x86_64/tests/guests
 if [ ! -e "$HG/hostile_longline.flat" ] || [ ! -e "$HG/hostile_floodall.flat" ]; then
