@@ -76,6 +76,9 @@ die_usage() {
 # absolute path of a user-given file name (we cd to SRCDIR below)
 abspath() { case $1 in /*) REPLY=$1 ;; *) REPLY=$PWD/$1 ;; esac; }
 
+# interrupted before any run started: nothing to end or report
+trap 'echo "run_tests.sh: interrupted" >&2; exit 130' INT TERM
+
 # ---------------------------------------------------------------- options
 opt_list=no opt_tap=no opt_verbose=no opt_jobs=1 opt_junit="" opt_runner=""
 opt_accel=${ACCEL:-} opt_arch="" opt_shard="" opt_config="" opt_bisect=no

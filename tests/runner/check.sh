@@ -742,6 +742,17 @@ print(len(d.getElementsByTagName("testcase")), d.getElementsByTagName("error")[0
 	fi
 done
 
+# ------------------------------------------------------------ issue 10: no byte lost below the cap
+# (the old shell watcher cut 12 % of a flood's lines under load)
+"$TOP/build/host/vmc-supervise" --record "$T/seq.rec" --log "$T/seq.log" --cap 4000000 --timeout 20 \
+	-- seq 1 200000
+n=$(grep -c -x -E '[0-9]+' "$T/seq.log")
+if [ "$n" -eq 200000 ] && grep -q -x 200000 "$T/seq.log" && [ "$(sed -n 100000p "$T/seq.log")" = 100000 ]; then
+	pass "console copy: 200000 lines below the cap all reach the log, in order"
+else
+	fail "console copy: 200000 lines below the cap all reach the log" "$n lines"
+fi
+
 # ------------------------------------------------------------ issue 10: the tools under ASan/UBSan
 # random and hostile bytes through the ASan/UBSan builds: no crash, no
 # sanitizer report, a record (or a clean refusal) every time
@@ -849,6 +860,33 @@ else
 			fi
 		done
 	done
+	# SIGINT / SIGTERM at other moments (while the runner starts, QEMU
+	# boots): nothing left either
+	early=yes
+	for d in 0.05 0.15 0.3 0.6; do
+		for sig in INT TERM; do
+			VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_LOG_CAP=16384 \
+				perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' \
+				"$RT" --config="$T/hg.cfg" --runner=qemu --accel=tcg floodall longline -j 2 >"$T/out" 2>&1 &
+			rpid=$!
+			sleep "$d"
+			kill -"$sig" "$rpid"
+			wait "$rpid"
+			RC=$?
+			sleep 0.1
+			left=$(pgrep -af "$T/hg" | head -n 1)
+			if [ -n "$left" ] || { [ "$RC" -ne 130 ] && [ "$RC" -ne 1 ]; }; then
+				early="SIG$sig after $d s: exit $RC, left '$left'"
+				for p in $(pgrep -f "$T/hg"); do kill -KILL "$p" 2>/dev/null; done
+				break 2
+			fi
+		done
+	done
+	if [ "$early" = yes ]; then
+		pass "SIGINT/SIGTERM 0.05 .. 0.6 s into a run: nothing left behind"
+	else
+		fail "SIGINT/SIGTERM early in a run: nothing left behind" "$early"
+	fi
 	# SIGTERM in the middle of a flood: ends at once, nothing left
 	VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_LOG_CAP=16384 \
 		"$RT" --config="$T/hg.cfg" --runner=qemu --accel=tcg floodall >"$T/out" 2>&1 &
