@@ -753,6 +753,22 @@ else
 	fail "console copy: 200000 lines below the cap all reach the log" "$n lines"
 fi
 
+# ------------------------------------------------------------ standalone scripts
+# scripts/mkstandalone.sh embeds the payload and vmc-supervise: the script
+# runs and classifies the test without the tree
+if [ -e "$TOP/build/x86_64/x86/selftest.flat" ] && command -v qemu-system-x86_64 >/dev/null; then
+	VMC_STANDALONE_DIR=$T/sa "$TOP/scripts/mkstandalone.sh" selftest >/dev/null 2>"$T/err"
+	(cd / && ACCEL=tcg "$T/sa/selftest" >"$T/out" 2>&1)
+	RC=$?
+	if [ "$RC" -eq 0 ] && grep -q '^# result: PASS' "$T/out" && grep -q '^SUMMARY: ' "$T/out"; then
+		pass "standalone selftest (mkstandalone.sh): runs under TCG from / and PASSes"
+	else
+		fail "standalone selftest (mkstandalone.sh)" "exit $RC: $(tail -n 1 "$T/out") $(head -n 1 "$T/err")"
+	fi
+else
+	skip "standalone selftest (mkstandalone.sh)" "build/x86_64/x86/selftest.flat or qemu-system-x86_64 missing (make; scripts/setup.sh)"
+fi
+
 # ------------------------------------------------------------ issue 10: the tools under ASan/UBSan
 # random and hostile bytes through the ASan/UBSan builds: no crash, no
 # sanitizer report, a record (or a clean refusal) every time
