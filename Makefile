@@ -89,6 +89,7 @@ all: guest host
 include lib/Makefile.inc
 include $(ARCHDIR)/Makefile.inc
 -include harness/Makefile.inc
+include runner/Makefile.inc
 include $(sort $(wildcard tests/*/Makefile.inc))
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %.c,$(LIB_SRCS) $(ARCH_LIB_SRCS))) \

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # vmconform runner front end (DESIGN §6): selects tests from unittests.cfg,
 # boots each with its runner, classifies the run, prints one line per run, a
-# summary table and, last, "N passed, N failed, N skipped".
-# Exit: 0 nothing failed, 1 something failed/errored/timed out, 2 usage error
-# (so `git bisect run ./run_tests.sh TEST` works).  No eval.
+# summary table and, last, "N passed, N failed, N skipped".  Guest output is
+# never handled here: build/host/vmc-supervise runs and classifies each run
+# and writes a result record, build/host/vmc-report prints every result
+# line, TAP, JUnit, the summary, --compare and --merge from the records
+# (runner/, docs/results.md).
+# Exit: 0 nothing failed, 1 something failed/errored/timed out, 2 usage
+# error, 130 interrupted; --bisect: 0 / 1 / 125 (git bisect run).  No eval.
 set -u
 
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || exit 2
@@ -18,17 +22,34 @@ Selection:
   test|group ...      run these tests / groups (default: every test not in
                       group "nodefault"; naming a nodefault test runs it)
   -g, --group=GROUP   run the tests of GROUP (may repeat)
-  -l, --list          list the selected tests and exit
+  -l, --list          list the selected tests with the runner each gets and
+                      whether its requires hold here (and why not), exit
   --arch=ARCH|all     x86_64 s390x arm64, or every arch with built tests
                       (default: ARCH from config.mak)
   --runner=R          qemu | harness | vmtest (default: each test's own
-                      runner; "any" means qemu)
+                      runner; "any" on x86_64 is the harness when /dev/kvm
+                      is usable, the harness is built and no --accel/ACCEL
+                      is given, else QEMU)
+  --repeat=N          run the selection N times (soaks)
   --accel=kvm|tcg     QEMU accelerator (also env ACCEL; default kvm when
                       /dev/kvm opens read-write and the arch is the host's)
   --shard=I/N         run only the I-th of every N selected tests (1 <= I <= N)
   --config=FILE       test list (default unittests.cfg)
+  --timeout-factor=F  multiply every timeout by F (e.g. 2.5 on a loaded host)
+  --migrate-every=N   pass --migrate-every N to the harness (harness and
+                      vmtest runs; QEMU runs SKIP)
+  --bisect            exit 0 only when every selected test ran and passed,
+                      1 when one FAILed or TIMED OUT, 125 (git bisect
+                      skip) when one could not run (ERROR, SKIP) or none ran
+Results (records in --results DIR, default logs/results):
+  --results=DIR       where the result records go
+  --merge DIR...      (last option) summary/TAP/JUnit of the records of runs
+                      (e.g. --shard I/N on several hosts); runs nothing
+  --compare A B       per-check differences between two results dirs
 Kernel under test (--runner=vmtest; see docs/vmtest.md):
   --kernel=BZIMAGE    boot this kernel instead of Debian's current one
+  --kernel=debian:VER a Debian kernel package linux-image-VER*-amd64,
+                      fetched and cached (e.g. debian:6.12)
   --modules=DIR       its modules (the tree holding kvm*.ko)
   --modparam=MOD:ARGS insmod parameters, e.g. kvm_amd:npt=0 (may repeat)
                       (or VMTEST_KERNEL, VMTEST_MODULES, VMTEST_MODPARAMS)
@@ -38,10 +59,11 @@ Output:
   --junit=FILE        also write JUnit XML to FILE
   -v, --verbose       print each command line and firmware choice
   -h, --help          this help
-Logs: logs/<test>.<runner>.log (full command line at the top).
+Logs: logs/<test>.<runner>.log (full command line at the top, console
+  capped at VMC_LOG_CAP bytes, default 1 MiB, the result line last).
 Environment: ACCEL, QEMU_X86, QEMU_S390X, QEMU_ARM64, HARNESS, VMTEST,
-  VMC_QBOOT, VMC_OVMF, VMC_LOGDIR, VMC_ERRATA, VMC_BUILDDIR, VMC_KVM_DEV
-  (see docs/results.md).
+  VMC_QBOOT, VMC_OVMF, VMC_LOGDIR, VMC_ERRATA, VMC_BUILDDIR, VMC_KVM_DEV,
+  VMC_LOG_CAP (see docs/results.md).
 USAGE
 }
 
@@ -54,11 +76,15 @@ die_usage() {
 # absolute path of a user-given file name (we cd to SRCDIR below)
 abspath() { case $1 in /*) REPLY=$1 ;; *) REPLY=$PWD/$1 ;; esac; }
 
+# interrupted before any run started: nothing to end or report
+trap 'echo "run_tests.sh: interrupted" >&2; exit 130' INT TERM
+
 # ---------------------------------------------------------------- options
 opt_list=no opt_tap=no opt_verbose=no opt_jobs=1 opt_junit="" opt_runner=""
-opt_accel=${ACCEL:-} opt_arch="" opt_shard="" opt_config=""
+opt_accel=${ACCEL:-} opt_arch="" opt_shard="" opt_config="" opt_bisect=no
+opt_factor="" opt_repeat=1 opt_results="" opt_mode=run opt_migrate=""
 declare -a vmtest_opts=()
-declare -a opt_groups=() opt_names=()
+declare -a opt_groups=() opt_names=() mode_dirs=()
 
 while [ $# -gt 0 ]; do
 	arg=$1 val="" hasval=no
@@ -67,7 +93,7 @@ while [ $# -gt 0 ]; do
 	esac
 	case $arg in
 	-g | --group | -j | --jobs | --junit | --accel | --runner | --arch | --shard | --config | \
-	--kernel | --modules | --modparam)
+	--kernel | --modules | --modparam | --timeout-factor | --repeat | --results | --migrate-every)
 		if [ $hasval = no ]; then
 			[ $# -ge 2 ] || die_usage "option $arg needs a value"
 			val=$2; shift
@@ -79,6 +105,7 @@ while [ $# -gt 0 ]; do
 	-l | --list) opt_list=yes ;;
 	-t | --tap) opt_tap=yes ;;
 	-v | --verbose) opt_verbose=yes ;;
+	--bisect) opt_bisect=yes ;;
 	-g | --group) opt_groups+=("$val") ;;
 	-j | --jobs)
 		[[ $val =~ ^[1-9][0-9]*$ ]] || die_usage "bad -j value '$val' (a positive number)"
@@ -90,8 +117,34 @@ while [ $# -gt 0 ]; do
 		*) die_usage "bad --runner '$val' (qemu, harness or vmtest)" ;; esac ;;
 	--arch) opt_arch=$val ;;
 	--shard) opt_shard=$val ;;
-	--config) abspath "$val"; opt_config=$REPLY ;;
-	--kernel | --modules)
+	--config) abspath "$val"; opt_config=$REPLY
+		[ -d "$opt_config" ] && die_usage "--config=$val is a directory (want the test list file)" ;;
+	--timeout-factor)
+		if [[ ! $val =~ ^[0-9]{1,4}(\.[0-9]{1,3})?$ ]] || [[ $val =~ ^0+(\.0*)?$ ]]; then
+			die_usage "bad --timeout-factor '$val' (a positive number, e.g. 2 or 1.5)"
+		fi
+		opt_factor=$val ;;
+	--repeat)
+		[[ $val =~ ^[1-9][0-9]{0,3}$ ]] || die_usage "bad --repeat '$val' (1..9999)"
+		opt_repeat=$val ;;
+	--migrate-every)
+		[[ $val =~ ^[1-9][0-9]{0,8}$ ]] || die_usage "bad --migrate-every '$val' (a positive number)"
+		opt_migrate=$val ;;
+	--results) [ -n "$val" ] || die_usage "--results needs a directory"; abspath "$val"; opt_results=$REPLY ;;
+	--merge) opt_mode=merge; shift; mode_dirs=("$@"); break ;;
+	--compare)
+		[ $# -eq 3 ] || die_usage "--compare takes two results directories (and nothing else)"
+		opt_mode=compare; mode_dirs=("$2" "$3"); break ;;
+	--kernel)
+		[ -n "$val" ] || die_usage "$arg needs a path or debian:VERSION"
+		if [[ $val == debian:* ]]; then
+			[[ $val =~ ^debian:[0-9]+\.[0-9]+([.-][0-9A-Za-z.+~-]*)?$ ]] ||
+				die_usage "bad --kernel '$val' (debian:VERSION, e.g. debian:6.12)"
+			vmtest_opts+=(--debian-kernel "${val#debian:}")
+		else
+			abspath "$val"; vmtest_opts+=("$arg" "$REPLY")
+		fi ;;
+	--modules)
 		[ -n "$val" ] || die_usage "$arg needs a path"
 		abspath "$val"; vmtest_opts+=("$arg" "$REPLY") ;;
 	--modparam)
@@ -106,6 +159,43 @@ done
 
 if [ ${#vmtest_opts[@]} -gt 0 ] && [ "$opt_runner" != vmtest ]; then
 	die_usage "--kernel, --modules and --modparam go with --runner=vmtest"
+fi
+if [ -n "${VMC_ERRATA:-}" ] && [ -d "$VMC_ERRATA" ]; then
+	die_usage "VMC_ERRATA=$VMC_ERRATA is a directory (want the errata file)"
+fi
+for b in vmc-supervise vmc-report vmc-cfg; do
+	[ -x "$VMC_HOSTBIN/$b" ] || { echo "run_tests.sh: $VMC_HOSTBIN/$b is not built (run make)" >&2; exit 2; }
+done
+
+# results of earlier runs: compare / merge run nothing
+if [ $opt_mode != run ]; then
+	for d in "${mode_dirs[@]}"; do
+		[ -d "$d" ] || die_usage "not a results directory: '$d'"
+	done
+	[ ${#mode_dirs[@]} -gt 0 ] || die_usage "--merge needs one or more results directories"
+	if [ $opt_mode = compare ]; then
+		"$VMC_HOSTBIN/vmc-report" compare "${mode_dirs[@]}"
+		exit $?
+	fi
+	declare -a recs=()
+	for d in "${mode_dirs[@]}"; do
+		for f in "$d"/*.rec; do [ -e "$f" ] && recs+=("$f"); done
+	done
+	n_fail=0
+	for f in "${recs[@]}"; do
+		vmc_record_verdict "$f" || die_usage "not a result record: $f"
+		case $REPLY in PASS | XFAIL | SKIP) ;; *) n_fail=$((n_fail + 1)) ;; esac
+	done
+	[ -n "$opt_junit" ] && "$VMC_HOSTBIN/vmc-report" junit --sort --out "$opt_junit" -- "${recs[@]}"
+	if [ $opt_tap = yes ]; then
+		echo "TAP version 13"; echo "1..${#recs[@]}"
+		"$VMC_HOSTBIN/vmc-report" tapall -- "${recs[@]}"
+		"$VMC_HOSTBIN/vmc-report" summary --tap --sort -- "${recs[@]}"
+	else
+		"$VMC_HOSTBIN/vmc-report" summary --sort -- "${recs[@]}"
+	fi
+	[ $n_fail -eq 0 ]
+	exit $?
 fi
 
 case $opt_accel in
@@ -131,6 +221,7 @@ for v in QEMU_X86 QEMU_S390X QEMU_ARM64 HARNESS VMTEST \
 		printf -v "$v" '%s' "$OLDPWD/${!v}"
 	fi
 done
+[ -n "$opt_migrate" ] && export VMC_MIGRATE_EVERY=$opt_migrate
 
 # ---------------------------------------------------------------- config
 cfg_file=${opt_config:-$SRCDIR/unittests.cfg}
@@ -161,16 +252,43 @@ all)
 esac
 
 # ---------------------------------------------------------------- selection
+# any_is_harness: is the harness what `runner = any` means here?  (x86_64
+# host, harness built, /dev/kvm usable, and no QEMU accelerator asked for
+# with --accel / ACCEL: that asks for QEMU)
+vmc_host_arch; host_arch=$REPLY
+any_is_harness=no
+if [ "$host_arch" = x86_64 ] && [ -z "$opt_accel" ] && [ -x "${HARNESS:-build/host/vmc-harness}" ] &&
+	vmc_kvm_usable; then
+	any_is_harness=yes
+fi
+
 # runner_for TEST -> REPLY: the runner this invocation uses for TEST, or ""
+# with WHY = the reason it cannot
 runner_for() {
 	local a c
 	cfg_get "$1" arch x86_64; a=$REPLY
 	cfg_get "$1" runner any; c=$REPLY
-	REPLY=""
+	REPLY="" WHY=""
 	case $opt_runner in
-	"") if [ "$c" = harness ]; then REPLY=harness; else REPLY=qemu; fi ;;
-	qemu) [ "$c" != harness ] && REPLY=qemu ;;
-	harness | vmtest) [ "$a" = x86_64 ] && [ "$c" != qemu ] && REPLY=$opt_runner ;;
+	"")
+		case $c in
+		harness | qemu) REPLY=$c ;;
+		*) if [ "$a" = x86_64 ] && [ $any_is_harness = yes ]; then REPLY=harness; else REPLY=qemu; fi ;;
+		esac ;;
+	qemu)
+		if [ "$c" = harness ]; then
+			WHY="runner = harness in $cfg_file: it needs the vmconform harness (run without --runner or with --runner=harness)"
+		else
+			REPLY=qemu
+		fi ;;
+	harness | vmtest)
+		if [ "$a" != x86_64 ]; then
+			WHY="--runner=$opt_runner runs x86_64 tests only (this one is arch $a)"
+		elif [ "$c" = qemu ]; then
+			WHY="runner = qemu in $cfg_file (its checks are meant for QEMU; run with --runner=qemu)"
+		else
+			REPLY=$opt_runner
+		fi ;;
 	esac
 }
 
@@ -188,15 +306,18 @@ for n in "${opt_names[@]}" "${opt_groups[@]}"; do
 	[ $found = yes ] || die_usage "no test or group named '$n' in $cfg_file"
 done
 
-declare -a sel=() sel_runner=()
+# sel: the tests of this invocation; sel_why: a reason it cannot run (a test
+# named on the command line is never dropped silently: it SKIPs with it)
+declare -a sel=() sel_runner=() sel_why=() sel_idx=()
 idx=0
+declare -a pick=() pick_runner=() pick_why=()
 for t in "${CFG_TESTS[@]}"; do
-	cfg_get "$t" arch x86_64
-	vmc_in_list "$REPLY" "${arches[*]}" || continue
+	named=no
 	if [ ${#opt_names[@]} -gt 0 ] || [ ${#opt_groups[@]} -gt 0 ]; then
 		want=no
 		for n in "${opt_names[@]}"; do
-			if [ "$t" = "$n" ] || in_groups "$t" "$n"; then want=yes; fi
+			if [ "$t" = "$n" ]; then want=yes named=yes; fi
+			in_groups "$t" "$n" && want=yes
 		done
 		for n in "${opt_groups[@]}"; do
 			in_groups "$t" "$n" && want=yes
@@ -204,61 +325,42 @@ for t in "${CFG_TESTS[@]}"; do
 		[ $want = yes ] || continue
 		# a nodefault test runs only when named itself, or with "nodefault"
 		if in_groups "$t" nodefault; then
-			want=no
+			want=$named
 			for n in "${opt_names[@]}" "${opt_groups[@]}"; do
-				if [ "$t" = "$n" ] || [ "$n" = nodefault ]; then want=yes; fi
+				[ "$n" = nodefault ] && want=yes
 			done
 			[ $want = yes ] || continue
 		fi
 	else
 		in_groups "$t" nodefault && continue
 	fi
-	runner_for "$t"
-	[ -n "$REPLY" ] || continue
-	idx=$((idx + 1))
-	[ $(((idx - 1) % shard_n)) -eq $((shard_i - 1)) ] || continue
-	sel+=("$t"); sel_runner+=("$REPLY")
-done
-
-if [ $opt_list = yes ]; then
-	for i in "${!sel[@]}"; do
-		t=${sel[i]}
-		cfg_get "$t" arch x86_64; a=$REPLY
-		cfg_get "$t" groups ""
-		printf '%-24s %-7s %-8s %s\n' "$t" "$a" "${sel_runner[i]}" "$REPLY"
-	done
-	exit 0
-fi
-
-# ---------------------------------------------------------------- running
-logdir=${VMC_LOGDIR:-$SRCDIR/logs}
-mkdir -p "$logdir" || exit 2
-workdir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner.XXXXXX") || exit 2
-export VMC_RUN_STATEDIR=$workdir
-on_signal() {
-	trap '' INT TERM
-	local p
-	{
-		vmc_kill_runs
-		# background runs (-j) end once their QEMU is gone
-		for p in $(jobs -p); do kill "$p"; done
-		wait
-		vmc_kill_runs
-	} 2>/dev/null # no "Killed" job notices
-	echo "run_tests.sh: interrupted" >&2
-	exit 130
-}
-trap 'rm -rf "$workdir"' EXIT
-trap on_signal INT TERM
-
-vmtest_label=""
-if [ "$opt_runner" = vmtest ]; then
-	vm=${VMTEST:-scripts/vmtest}
-	if [ -x "$vm" ]; then
-		vmtest_label=$(timeout 300 "$vm" "${vmtest_opts[@]}" --label 2>/dev/null | head -n 1)
+	cfg_get "$t" arch x86_64
+	if ! vmc_in_list "$REPLY" "${arches[*]}"; then
+		[ $named = yes ] || continue
+		pick+=("$t"); pick_runner+=("${opt_runner:-any}")
+		if [ "${opt_arch:-}" = all ]; then
+			pick_why+=("arch $REPLY: nothing built for it (make ARCH=$REPLY)")
+		else
+			pick_why+=("arch $REPLY: not selected (run with --arch=$REPLY or --arch=all)")
+		fi
+		continue
 	fi
-	[[ $vmtest_label == vmtest:* ]] || vmtest_label=vmtest:unknown
-fi
+	runner_for "$t"
+	if [ -z "$REPLY" ]; then
+		[ $named = yes ] || continue
+		pick+=("$t"); pick_runner+=("$opt_runner"); pick_why+=("$WHY")
+		continue
+	fi
+	pick+=("$t"); pick_runner+=("$REPLY"); pick_why+=("")
+done
+for ((rep = 0; rep < opt_repeat; rep++)); do
+	for k in "${!pick[@]}"; do
+		idx=$((idx + 1))
+		[ $(((idx - 1) % shard_n)) -eq $((shard_i - 1)) ] || continue
+		sel+=("${pick[k]}"); sel_runner+=("${pick_runner[k]}"); sel_why+=("${pick_why[k]}")
+		sel_idx+=("$((idx - 1))")
+	done
+done
 
 # label_for TEST RUNNER -> REPLY (qemu-kvm, qemu-tcg, harness, vmtest:<ver>)
 # and ACC (accelerator used by qemu)
@@ -266,41 +368,119 @@ label_for() {
 	local a
 	cfg_get "$1" arch x86_64; a=$REPLY
 	if [ -n "$opt_accel" ]; then ACC=$opt_accel; else vmc_default_accel "$a"; ACC=$REPLY; fi
+	# OVMF stops with a KVM emulation failure under kvm_pvm
+	# (specs/toolchain.md §3.4): EFI runs there use TCG, labelled so
+	LABEL_NOTE=""
+	if [ "$2" = qemu ] && [ "$ACC" = kvm ]; then
+		test_env "$1"
+		if [ "$REPLY" = x86_64-efi ]; then
+			vmc_kvm_module
+			if [ "$REPLY" = kvm_pvm ]; then
+				ACC=tcg LABEL_NOTE="TCG, not KVM: OVMF stops with an emulation failure under kvm_pvm"
+			fi
+		fi
+	fi
 	case $2 in
 	qemu) REPLY=qemu-$ACC ;;
 	harness) REPLY=harness ;;
-	vmtest) REPLY=$vmtest_label ;;
+	vmtest) REPLY=${vmtest_label:-vmtest} ;;
+	*) REPLY=$2 ;;
 	esac
 }
 
-# run_prepare I: sets P_T P_RUNNER P_LABEL P_ACC P_TMO P_LOG P_ART and CMD;
-# starts the log; sets RESULT/REASON when the run cannot or need not happen.
+# can_run I -> REPLY: "" or why selected test I cannot run here (SKIP)
+can_run() {
+	local t=${sel[$1]} r=${sel_runner[$1]} a
+	REPLY=${sel_why[$1]}
+	[ -n "$REPLY" ] && return
+	cfg_get "$t" arch x86_64; a=$REPLY
+	label_for "$t" "$r"
+	REPLY=""
+	if [ "$r" = qemu ] && [ "$ACC" = kvm ] && [ "$a" != "$host_arch" ]; then
+		REPLY="accel=kvm needs a $a host (use --accel=tcg)"
+	elif [ "$r" = qemu ] && [ "$ACC" = kvm ] && ! vmc_kvm_usable; then
+		REPLY="accel=kvm: ${VMC_KVM_DEV:-/dev/kvm} not usable (need read-write access; or use --accel=tcg)"
+	elif [ "$r" = qemu ] && [ -n "$opt_migrate" ]; then
+		REPLY="--migrate-every needs the harness (--runner=harness or vmtest); QEMU runs do not migrate"
+	elif ! vmc_check_caps "$t" "$r" "$ACC"; then
+		:
+	elif [ "$r" != vmtest ] && ! vmc_check_modparams "$t"; then
+		:
+	else
+		REPLY=""
+	fi
+}
+
+if [ $opt_list = yes ]; then
+	for i in "${!sel[@]}"; do
+		t=${sel[i]}
+		cfg_get "$t" arch x86_64; a=$REPLY
+		cfg_get "$t" groups ""; g=$REPLY
+		can_run "$i"
+		if [ -n "$REPLY" ]; then st="cannot run here: $REPLY"; else st="can run here"; fi
+		cfg_get "$t" requires ""
+		printf '%-24s %-7s %-8s %-20s requires: %-12s %s\n' "$t" "$a" "${sel_runner[i]}" "${g:--}" "${REPLY:--}" "$st"
+	done
+	exit 0
+fi
+
+# ---------------------------------------------------------------- running
+logdir=${VMC_LOGDIR:-$SRCDIR/logs}
+resdir=${opt_results:-$logdir/results}
+mkdir -p "$logdir" "$resdir" || exit 2
+rm -f "$resdir"/*.rec
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-runner.XXXXXX") || exit 2
+export VMC_RUN_STATEDIR=$workdir
+interrupted=no vmtest_running=no
+trap 'rm -rf "$workdir"' EXIT
+trap on_signal INT TERM
+
+vmtest_label=""
+if [ "$opt_runner" = vmtest ] && [ ${#sel[@]} -gt 0 ]; then
+	vm=${VMTEST:-scripts/vmtest}
+	if [ -x "$vm" ]; then
+		# vmtest's own progress (kernel fetch: "vmtest: fetching ...") shows on stderr
+		vmtest_label=$(timeout 600 "$vm" "${vmtest_opts[@]}" --label </dev/null | head -n 1)
+	fi
+	[[ $vmtest_label =~ ^vmtest:[A-Za-z0-9._+~-]+$ ]] || vmtest_label=vmtest:unknown
+fi
+
+rec_of() { printf -v REPLY '%s/%05d.rec' "$resdir" "${sel_idx[$1]}"; }
+
+# run_prepare I: sets P_T P_RUNNER P_LABEL P_ACC P_TMO P_LOG P_ART P_REC and
+# CMD; starts the log; sets PRE/PRE_REASON when the run cannot happen
 run_prepare() {
-	local a host
+	local a rep=""
 	P_T=${sel[$1]} P_RUNNER=${sel_runner[$1]}
-	label_for "$P_T" "$P_RUNNER"; P_LABEL=$REPLY; P_ACC=$ACC
-	cfg_get "$P_T" arch x86_64; a=$REPLY
-	cfg_get "$P_T" timeout 90; P_TMO=$REPLY
-	P_LOG=$logdir/$P_T.${P_LABEL%%:*}.log
+	label_for "$P_T" "$P_RUNNER"; P_LABEL=$REPLY; P_ACC=$ACC P_NOTE=$LABEL_NOTE
+	cfg_get "$P_T" arch x86_64; a=$REPLY P_ARCH=$a
+	cfg_get "$P_T" timeout "$VMC_DEFAULT_TIMEOUT"; P_TMO=$REPLY
+	if [ -n "$opt_factor" ]; then
+		# whole seconds, rounded up; F has at most 3 decimals
+		local f=${opt_factor%%.*} d=000
+		[[ $opt_factor == *.* ]] && { d=${opt_factor#*.}000; d=${d:0:3}; }
+		P_TMO=$(((P_TMO * (10#$f * 1000 + 10#$d) + 999) / 1000))
+		[ "$P_TMO" -gt 86400 ] && P_TMO=86400
+	fi
+	[ "$opt_repeat" -gt 1 ] && rep=.r$((sel_idx[$1] / ${#pick[@]} + 1))
+	P_LOG=$logdir/$P_T.${P_LABEL%%:*}$rep.log
+	P_LOG=${P_LOG#"$SRCDIR"/} # shown relative to the tree (we run in SRCDIR)
+	rec_of "$1"; P_REC=$REPLY
 	test_artefact "$P_T"; P_ART=$REPLY
-	RESULT="" REASON="" CHECKS="" DETAILS=() RUN_USECS=0 RUN_RC=""
+	PRE="" PRE_REASON=""
 	echo "# test: $P_T  arch: $a  runner: $P_LABEL  timeout: ${P_TMO}s" >"$P_LOG"
 	vmc_build_cmd "$P_T" "$P_RUNNER" "$P_ACC" "$P_TMO" "$P_LOG.exits"
-	vmc_host_arch; host=$REPLY
-	if [ "$P_RUNNER" = qemu ] && [ "$P_ACC" = kvm ] && [ "$a" != "$host" ]; then
-		RESULT=SKIP REASON="accel=kvm needs a $a host (use --accel=tcg)"
-	elif [ "$P_RUNNER" = qemu ] && [ "$P_ACC" = kvm ] && ! vmc_kvm_usable; then
-		RESULT=SKIP REASON="accel=kvm: ${VMC_KVM_DEV:-/dev/kvm} not usable (need read-write access; or use --accel=tcg)"
-	elif ! vmc_check_caps "$P_T" "$P_RUNNER" "$P_ACC"; then
-		RESULT=SKIP REASON=$REPLY
+	can_run "$1"
+	if [ -n "$REPLY" ]; then
+		PRE=SKIP PRE_REASON=$REPLY
 	elif [ ! -e "$P_ART" ]; then
-		RESULT=ERROR REASON="not built: $P_ART (run make ARCH=$a)"
+		PRE=ERROR PRE_REASON="not built: $P_ART (run make ARCH=$a)"
 	elif [ "$P_RUNNER" = harness ] && [ ! -x "${CMD[0]}" ]; then
-		RESULT=ERROR REASON="not built: ${CMD[0]} (run make)"
+		PRE=ERROR PRE_REASON="not built: ${CMD[0]} (run make)"
 	elif [ "$P_RUNNER" = vmtest ] && [ ! -x "${VMTEST:-scripts/vmtest}" ]; then
-		RESULT=ERROR REASON="vmtest runner not available (${VMTEST:-scripts/vmtest})"
+		PRE=ERROR PRE_REASON="vmtest runner not available (${VMTEST:-scripts/vmtest})"
 	elif [ "$P_RUNNER" != vmtest ] && ! command -v "${CMD[0]}" >/dev/null 2>&1; then
-		RESULT=ERROR REASON="not found: ${CMD[0]} (run scripts/setup.sh)"
+		PRE=ERROR PRE_REASON="not found: ${CMD[0]} (run scripts/setup.sh)"
 	fi
 	[ "$P_RUNNER" = vmtest ] && return 0
 	{
@@ -314,189 +494,159 @@ run_prepare() {
 	return 0
 }
 
-# run_finish I: ends the log, writes $workdir/I.res (key=value lines)
-run_finish() {
-	local res=$workdir/$1.res secs d
-	secs=$(printf '%d.%02d' $((RUN_USECS / 1000000)) $((RUN_USECS % 1000000 / 10000)))
-	{
-		echo "# exit status: ${RUN_RC:-none}  time: ${secs} s"
-		echo "# result: $RESULT${REASON:+ ($REASON)}"
-	} >>"$P_LOG"
-	{
-		echo "result=$RESULT"
-		echo "label=$P_LABEL"
-		echo "reason=${REASON//$'\n'/ }"
-		echo "checks=$CHECKS"
-		echo "secs=$secs"
-		echo "log=${P_LOG#"$SRCDIR"/}"
-		for d in "${DETAILS[@]}"; do echo "detail=${d//$'\n'/ }"; done
-	} >"$res.tmp"
-	mv "$res.tmp" "$res"
+# sup_common: the vmc-supervise options naming this run
+sup_common() {
+	SUP_ARGS=(--test "$P_T" --label "$P_LABEL" --arch "$P_ARCH" --index "${sel_idx[$1]}")
+	if [ -n "$P_NOTE" ]; then SUP_ARGS+=(--note "$P_NOTE"); fi
 }
 
-# run_one I: run selected test I (qemu or harness)
+# pre_record I: the record of a run that does not happen
+pre_record() {
+	sup_common "$1"
+	"$VMC_HOSTBIN/vmc-supervise" --record "$P_REC" --log "$P_LOG" "${SUP_ARGS[@]}" \
+		--verdict "$PRE" --reason "$PRE_REASON"
+}
+
+# run_one I: run selected test I (qemu or harness) under vmc-supervise
 run_one() {
 	local otmo
 	run_prepare "$1"
-	if [ -z "$RESULT" ]; then
-		# the harness keeps its own deadline (-t) and dumps registers at
-		# it; the outer one only catches a harness that does not stop
-		if [ "$P_RUNNER" = qemu ]; then otmo=$P_TMO; else otmo=$((${P_TMO%.*} + 5)); fi
-		vmc_run_watched "$otmo" "$P_LOG" "${CMD[@]}"
-		vmc_classify "$P_T" "$P_RUNNER" "$P_ACC" "$EXIT_KIND" "$P_LOG"
-		[ "$RUN_TIMEDOUT" = yes ] && REASON="no exit within $otmo s"
-		# vmc_build_cmd's note on how the run differs from the label (EFI on kvm_pvm: TCG)
-		[ -n "${RUN_NOTE:-}" ] && REASON=${REASON:+$REASON; }$RUN_NOTE
-	fi
-	run_finish "$1"
+	if [ -n "$PRE" ]; then pre_record "$1"; return; fi
+	# the harness keeps its own deadline (-t) and dumps registers at it;
+	# the outer one (1 s later) only catches a harness that does not stop
+	if [ "$P_RUNNER" = qemu ]; then otmo=$P_TMO; else otmo=$((P_TMO + 1)); fi
+	sup_common "$1"
+	errata_args "$P_T" "$P_RUNNER" "$P_ACC" "$P_ARCH"
+	[ -e "$workdir/stop" ] && return
+	vmc_supervise "$P_REC" "$P_LOG" "$otmo" "$EXIT_KIND" "${SUP_ARGS[@]}" "${ERRATA_ARGS[@]}" -- "${CMD[@]}"
 }
 
-# run_vmtest_batch: every selected test in one boot of the kernel under test
-# (scripts/vmtest, interface in its usage text); classified like harness runs
+# run_vmtest_batch: the selected tests in one boot of the kernel under test
+# per distinct `modparams` (scripts/vmtest, interface in its usage text);
+# each test's console is classified by vmc-supervise --from
 run_vmtest_batch() {
-	local i vm=${VMTEST:-scripts/vmtest} vlog=$workdir/vmtest st=0 total_t=0 n rc out v
-	local -a args=() todo=()
-	local -A got_rc=() got_out=()
-	mkdir -p "$vlog"
+	local i mp
+	local -A groups=()
+	local -a order=()
 	for i in "${!sel[@]}"; do
+		vmc_cfg_words "${sel[i]}" modparams
+		mp="${WORDS[*]}"
+		[ -n "${groups[x$mp]+x}" ] || order+=("$mp")
+		groups[x$mp]+=" $i"
+	done
+	for mp in "${order[@]}"; do
+		[ -e "$workdir/stop" ] && return
+		# shellcheck disable=SC2086 # a list of indices
+		vmtest_boot "$mp" ${groups[x$mp]}
+	done
+}
+
+# vmtest_boot MODPARAMS I...: one boot for these selected tests
+vmtest_boot() {
+	local mp=$1 i vm=${VMTEST:-scripts/vmtest} vlog total_t=0 n rc out v st=0 w
+	shift
+	local -a args=() todo=() mpargs=()
+	local -A got_rc=() got_out=()
+	vlog=$(mktemp -d "$workdir/vmtest.XXXXXX") || return
+	for w in $mp; do mpargs+=(--modparam "$w"); done
+	for i in "$@"; do
 		run_prepare "$i"
-		if [ -n "$RESULT" ]; then run_finish "$i"; continue; fi
+		if [ -n "$PRE" ]; then pre_record "$i"; continue; fi
 		todo+=("$i")
-		args+=(--test "$P_T" --payload "$P_ART" --timeout "${P_TMO%.*}")
+		args+=(--test "$P_T" --payload "$P_ART" --timeout "$P_TMO")
 		cfg_get "$P_T" smp 1; args+=(--smp "$REPLY")
-		cfg_get "$P_T" harness_params ""; [ -n "$REPLY" ] && args+=(--harness-params "$REPLY")
-		cfg_get "$P_T" args ""; [ -n "$REPLY" ] && args+=(--args "$REPLY")
-		total_t=$((total_t + ${P_TMO%.*}))
+		vmc_cfg_words "$P_T" harness_params
+		[ -n "$opt_migrate" ] && WORDS=(--migrate-every "$opt_migrate" "${WORDS[@]}")
+		[ ${#WORDS[@]} -gt 0 ] && { vmc_guest_cmdline "${WORDS[@]}"; args+=(--harness-params "$REPLY"); }
+		vmc_test_memory "$P_T"
+		vmc_cfg_words "$P_T" args
+		WORDS=(${MEM_ARG:+"$MEM_ARG"} "${WORDS[@]}")
+		[ ${#WORDS[@]} -gt 0 ] && { vmc_guest_cmdline "${WORDS[@]}"; args+=(--args "$REPLY"); }
+		total_t=$((total_t + P_TMO))
 	done
 	[ ${#todo[@]} -eq 0 ] && return 0
-	show_progress 0 "${#todo[@]} tests in the kernel under test"
-	vmc_quote_cmd "$vm" "${vmtest_opts[@]}" --log "$vlog" "${args[@]}"
+	show_progress 0 "${#todo[@]} tests in the kernel under test${mp:+ ($mp)}"
+	vmc_quote_cmd "$vm" "${vmtest_opts[@]}" "${mpargs[@]}" --log "$vlog" "${args[@]}"
 	[ $opt_verbose = yes ] && [ $opt_tap = no ] && echo "vmtest: $REPLY" >&2
 	local cmdline=$REPLY t0=${EPOCHREALTIME/./}
-	# in the background and registered like a watched run: `wait` is
-	# interruptible, so a signal reaches on_signal at once, and
-	# vmc_kill_runs ends timeout's process group (QEMU included)
-	mkdir -p "$workdir/vmc-run.vmtest"
-	timeout -k 5 $((total_t + 240)) "$vm" "${vmtest_opts[@]}" --log "$vlog" "${args[@]}" \
+	# in the background, in a process group of its own (timeout(1) makes
+	# one): `wait` is interruptible, on_signal kills the group
+	vmtest_running=yes
+	timeout -k 5 $((total_t + 240)) "$vm" "${vmtest_opts[@]}" "${mpargs[@]}" --log "$vlog" "${args[@]}" \
 		</dev/null >"$vlog/stdout" 2>"$vlog/stderr" &
-	echo $! >"$workdir/vmc-run.vmtest/pid"
+	echo $! >"$workdir/vmtest.pid"
 	wait $! || st=$?
-	rm -rf "$workdir/vmc-run.vmtest"
+	rm -f "$workdir/vmtest.pid"
+	vmtest_running=no
+	[ -e "$workdir/stop" ] && return
 	local usecs=$((${EPOCHREALTIME/./} - t0))
+	local secs=$((usecs / 1000000)).$((usecs / 10000 % 100))
+	# the protocol lines of scripts/vmtest: NAME STATUS OUTFILE
 	while read -r n rc out; do
-		if [ -z "$n" ] || [[ ! $rc =~ ^[0-9]+$ ]]; then continue; fi
+		if [ -z "$n" ] || [[ ! $rc =~ ^[0-9]{1,3}$ ]]; then continue; fi
 		got_rc[$n]=$rc got_out[$n]=$out
-	done <"$vlog/stdout"
+	done < <(head -c 1048576 "$vlog/stdout")
+	v=$(grep -a '^vmtest: ' "$vlog/stderr" | tail -n 1 | LC_ALL=C tr -cd '[:print:]' | head -c 300)
 	for i in "${todo[@]}"; do
 		run_prepare "$i"
 		{
 			echo "# command (one boot for ${#todo[@]} tests): $cmdline"
 			echo "# vmtest exit status: $st  wall: $((usecs / 1000000)) s"
-			sed 's/^/# vmtest: /' "$vlog/stderr"
+			head -c 65536 "$vlog/stderr" | sed 's/^/# vmtest: /'
 		} >>"$P_LOG"
-		RUN_USECS=$usecs RUN_TIMEDOUT=no
-		# shellcheck disable=SC2034 # read by vmc_classify
-		RUN_FATAL=""
-		if [ -n "${got_rc[$P_T]+x}" ]; then
-			RUN_RC=${got_rc[$P_T]}
-			[ -r "${got_out[$P_T]}" ] && cat "${got_out[$P_T]}" >>"$P_LOG"
-			vmc_classify "$P_T" vmtest "$P_ACC" harness "$P_LOG"
-		else
-			v=$(grep -v '^$' "$vlog/stderr" | tail -n 1)
-			if [ "$st" -eq 77 ] && [ ${#vmtest_opts[@]} -eq 0 ] &&
-				[ -z "${VMTEST_KERNEL:-}${VMTEST_MODULES:-}${VMTEST_MODPARAMS:-}" ]; then
-				# the default kernel could not be had (no network, no
-				# KVM modules): an environment limit, not a verdict
-				RESULT=SKIP REASON="vmtest cannot run here: ${v:-no reason given}"
-			elif [ "$st" -eq 77 ]; then
-				# a kernel was named (option or VMTEST_* environment, e.g.
-				# under git bisect run): not being able to run it must not
-				# pass as "good"
-				RESULT=ERROR REASON="vmtest cannot run the given kernel: ${v:-no reason given}"
-			else
-				RESULT=ERROR REASON="vmtest gave no result (status $st): ${v:-no message}"
-			fi
+		sup_common "$i"
+		if [ -n "${got_rc[$P_T]+x}" ] && [ -r "${got_out[$P_T]}" ]; then
+			errata_args "$P_T" vmtest "$P_ACC" "$P_ARCH"
+			"$VMC_HOSTBIN/vmc-supervise" --record "$P_REC" --log "$P_LOG" --kind harness \
+				--cap "${VMC_LOG_CAP:-1048576}" --secs "$secs" "${SUP_ARGS[@]}" "${ERRATA_ARGS[@]}" \
+				--from "${got_out[$P_T]}" --rc "${got_rc[$P_T]}"
+			continue
 		fi
-		run_finish "$i"
+		if [ "$st" -eq 77 ] && [ ${#vmtest_opts[@]} -eq 0 ] &&
+			[ -z "${VMTEST_KERNEL:-}${VMTEST_MODULES:-}${VMTEST_MODPARAMS:-}" ]; then
+			# the default kernel could not be had (no network, no
+			# KVM modules): an environment limit, not a verdict
+			PRE=SKIP PRE_REASON="vmtest cannot run here: ${v:-no reason given}"
+		elif [ "$st" -eq 77 ]; then
+			# a kernel was named (option or VMTEST_* environment, e.g.
+			# under git bisect run): not being able to run it must not
+			# pass as "good"
+			PRE=ERROR PRE_REASON="vmtest cannot run the given kernel: ${v:-no reason given}"
+		else
+			PRE=ERROR PRE_REASON="vmtest gave no result (status $st): ${v:-no message}"
+		fi
+		pre_record "$i"
 	done
 }
 
 # ---------------------------------------------------------------- reporting
 total=${#sel[@]}
-n_pass=0 n_fail=0 n_skip=0 tap_n=0
-declare -a sum_rows=()
+n_pass=0 n_fail=0 n_skip=0 n_bad=0 n_err=0 tap_n=0
 progress=no
 [ -t 1 ] && [ $opt_tap = no ] && progress=yes
 [ $opt_tap = yes ] && { echo "TAP version 13"; echo "1..$total"; }
+declare -a done_recs=()
 
-junit_cases=""
-declare -A junit_count=([tests]=0 [failures]=0 [errors]=0 [skipped]=0)
-
-# report I: print the result of selected test I
+# report I: print the result of selected test I (vmc-report, from its record)
 report() {
-	local i=$1 t=${sel[$1]} k v result="" label="" reason="" checks="" secs="" log="" info d
-	local -a details=()
-	while IFS='=' read -r k v; do
-		case $k in
-		result) result=$v ;; label) label=$v ;; reason) reason=$v ;;
-		checks) checks=$v ;; secs) secs=$v ;; log) log=$v ;;
-		detail) details+=("$v") ;;
-		esac
-	done <"$workdir/$i.res"
-	local s=s
-	[ "$checks" = 1 ] && s=""
-	case $result in
-	PASS) info="$checks check$s${reason:+, $reason}"; n_pass=$((n_pass + 1)) ;;
-	XFAIL) info="$checks check$s, $reason"; n_pass=$((n_pass + 1)) ;;
-	FAIL) info="$checks check$s, $reason"; n_fail=$((n_fail + 1)) ;;
-	SKIP) info=$reason; n_skip=$((n_skip + 1)) ;;
-	*) info=$reason; n_fail=$((n_fail + 1)) ;;
+	local rec
+	rec_of "$1"; rec=$REPLY
+	vmc_record_verdict "$rec" || return
+	case $REPLY in
+	PASS | XFAIL) n_pass=$((n_pass + 1)) ;;
+	SKIP) n_skip=$((n_skip + 1)); n_err=$((n_err + 1)) ;;
+	FAIL | TIMEOUT) n_fail=$((n_fail + 1)); n_bad=$((n_bad + 1)) ;;
+	INTERRUPTED) ;;
+	*) n_fail=$((n_fail + 1)); n_err=$((n_err + 1)) ;;
 	esac
-	sum_rows+=("$(printf '%-24s %-22s %-8s %7ss  %s' "$t" "$label" "$result" "$secs" "$log")")
 	[ $progress = yes ] && printf '\r\033[K'
 	if [ $opt_tap = yes ]; then
 		tap_n=$((tap_n + 1))
-		tap_escape "$t [$label]"; local name=$REPLY
-		case $result in
-		PASS) echo "ok $tap_n - $name" ;;
-		SKIP) tap_escape "$info"; echo "ok $tap_n - $name # SKIP $REPLY" ;;
-		XFAIL) tap_escape "$info"; echo "not ok $tap_n - $name # TODO $REPLY" ;;
-		*) echo "not ok $tap_n - $name" ;;
-		esac
-		if [ "$result" != PASS ] && [ "$result" != SKIP ]; then
-			echo "  ---"
-			echo "  result: $result"
-			yaml_quote "$info"; echo "  message: $REPLY"
-			yaml_quote "$log"; echo "  log: $REPLY"
-			if [ ${#details[@]} -gt 0 ]; then
-				echo "  checks:"
-				for d in "${details[@]}"; do yaml_quote "$d"; echo "    - $REPLY"; done
-			fi
-			echo "  ..."
-		fi
+		"$VMC_HOSTBIN/vmc-report" line --tap "$tap_n" "$rec"
 	else
-		echo "$result $t [$label] ($info)"
-		for d in "${details[@]}"; do echo "    $d"; done
+		"$VMC_HOSTBIN/vmc-report" line "$rec"
 	fi
-	if [ -n "$opt_junit" ]; then
-		local xn xi xa body=""
-		cfg_get "$t" arch x86_64; xa=$REPLY
-		xml_escape "$t [$label]"; xn=$REPLY
-		xml_escape "$info"; xi=$REPLY
-		for d in "${details[@]}"; do xml_escape "$d"; body+="$REPLY&#10;"; done
-		junit_count[tests]=$((junit_count[tests] + 1))
-		junit_cases+="    <testcase classname=\"vmconform.$xa\" name=\"$xn\" time=\"$secs\">"
-		case $result in
-		PASS) ;;
-		XFAIL) junit_cases+="<system-out>XFAIL: $xi&#10;$body</system-out>" ;;
-		SKIP) junit_count[skipped]=$((junit_count[skipped] + 1)); junit_cases+="<skipped message=\"$xi\"/>" ;;
-		FAIL) junit_count[failures]=$((junit_count[failures] + 1))
-			junit_cases+="<failure message=\"$xi\" type=\"FAIL\">$body</failure>" ;;
-		*) junit_count[errors]=$((junit_count[errors] + 1))
-			junit_cases+="<error message=\"$xi\" type=\"$result\">$body</error>" ;;
-		esac
-		junit_cases+="</testcase>"$'\n'
-	fi
+	done_recs+=("$rec")
 }
 
 show_progress() { # DONE RUNNING-NAME
@@ -506,15 +656,81 @@ show_progress() { # DONE RUNNING-NAME
 t_start=${EPOCHREALTIME/./}
 next_print=0
 flush_done() {
-	while [ $next_print -lt "$total" ] && [ -e "$workdir/$next_print.res" ]; do
+	local rec
+	while [ $next_print -lt "$total" ]; do
+		rec_of "$next_print"; rec=$REPLY
+		[ -e "$rec" ] || break
 		report $next_print
 		next_print=$((next_print + 1))
 	done
 }
-declare -a running=()
+
+# finish: JUnit, summary, tally, exit status
+finish() {
+	local t_end elapsed e
+	t_end=${EPOCHREALTIME/./}
+	[ $progress = yes ] && printf '\r\033[K'
+	e=$(((t_end - t_start) / 10000))
+	elapsed=$(printf '%d.%02d' $((e / 100)) $((e % 100)))
+	if [ -n "$opt_junit" ]; then
+		"$VMC_HOSTBIN/vmc-report" junit --elapsed "$elapsed" --out "$opt_junit" -- "${done_recs[@]}" ||
+			echo "run_tests.sh: cannot write $opt_junit" >&2
+	fi
+	local -a sopt=(--elapsed "$elapsed")
+	[ $opt_tap = yes ] && sopt+=(--tap)
+	[ $interrupted = yes ] && sopt+=(--interrupted)
+	if [ "$total" -eq 0 ]; then
+		if [ $opt_tap = yes ]; then pfx="# "; else pfx=""; fi
+		echo "${pfx}no tests selected (arch ${arches[*]:-none}${opt_runner:+, runner $opt_runner})"
+	fi
+	"$VMC_HOSTBIN/vmc-report" summary "${sopt[@]}" -- "${done_recs[@]}"
+	[ $interrupted = yes ] && exit 130
+	if [ $opt_bisect = yes ]; then
+		[ $n_bad -gt 0 ] && exit 1
+		if [ $n_err -gt 0 ] || [ $n_pass -eq 0 ]; then exit 125; fi
+		exit 0
+	fi
+	[ $n_fail -eq 0 ] && exit 0
+	exit 1
+}
+
+# shellcheck disable=SC2317 # runs from the trap
+on_signal() {
+	trap '' INT TERM
+	interrupted=yes
+	: >"$workdir/stop"
+	{
+		vmc_kill_runs
+		[ -s "$workdir/vmtest.pid" ] && kill -TERM -- "-$(<"$workdir/vmtest.pid")"
+		# the runs end once their supervisors have written INTERRUPTED
+		wait
+		vmc_kill_runs
+	} 2>/dev/null # no "Killed" job notices
+	echo "run_tests.sh: interrupted" >&2
+	local i rec
+	# a vmtest boot cut short: each of its tests was running
+	if [ "$opt_runner" = vmtest ] && [ "$vmtest_running" = yes ]; then
+		for i in "${!sel[@]}"; do
+			rec_of "$i"
+			[ -e "$REPLY" ] && continue
+			run_prepare "$i"
+			PRE=INTERRUPTED PRE_REASON="interrupted during the vmtest boot"
+			pre_record "$i"
+		done
+	fi
+	# the finished runs in order, then the interrupted ones
+	flush_done
+	for ((i = next_print; i < total; i++)); do
+		rec_of "$i"; rec=$REPLY
+		[ -e "$rec" ] && report "$i"
+	done
+	finish
+}
+
 [ "$opt_runner" = vmtest ] && run_vmtest_batch
 for i in "${!sel[@]}"; do
-	[ -e "$workdir/$i.res" ] && { flush_done; continue; }
+	rec_of "$i"
+	[ -e "$REPLY" ] && { flush_done; continue; }
 	# runs go in the background even with -j 1: `wait` is interruptible,
 	# so Ctrl-C reaches on_signal at once
 	while [ "$(jobs -rp | wc -l)" -ge "$opt_jobs" ]; do
@@ -523,35 +739,8 @@ for i in "${!sel[@]}"; do
 	done
 	show_progress "$next_print" "${sel[i]}"
 	run_one "$i" &
-	running+=($!)
 	flush_done
 done
-for p in "${running[@]}"; do wait "$p" 2>/dev/null; done
+wait
 flush_done
-t_end=${EPOCHREALTIME/./}
-[ $progress = yes ] && printf '\r\033[K'
-
-elapsed=$(((t_end - t_start) / 10000))
-elapsed=$(printf '%d.%02d' $((elapsed / 100)) $((elapsed % 100)))
-if [ -n "$opt_junit" ]; then
-	{
-		echo '<?xml version="1.0" encoding="UTF-8"?>'
-		echo "<testsuites>"
-		echo "  <testsuite name=\"vmconform\" tests=\"${junit_count[tests]}\" failures=\"${junit_count[failures]}\" errors=\"${junit_count[errors]}\" skipped=\"${junit_count[skipped]}\" time=\"$elapsed\">"
-		printf '%s' "$junit_cases"
-		echo "  </testsuite>"
-		echo "</testsuites>"
-	} >"$opt_junit" || echo "run_tests.sh: cannot write $opt_junit" >&2
-fi
-
-if [ $opt_tap = yes ]; then pfx="# "; else pfx=""; fi
-if [ "$total" -gt 0 ]; then
-	echo "${pfx}"
-	echo "${pfx}Summary (${elapsed} s; XFAIL counts as passed, ERROR and TIMEOUT as failed):"
-	printf '%s%-24s %-22s %-8s %8s  %s\n' "$pfx" test runner result time log
-	for r in "${sum_rows[@]}"; do echo "${pfx}$r"; done
-else
-	echo "${pfx}no tests selected (arch ${arches[*]:-none}${opt_runner:+, runner $opt_runner})"
-fi
-echo "${pfx}$n_pass passed, $n_fail failed, $n_skip skipped"
-[ $n_fail -eq 0 ]
+finish

@@ -8,7 +8,7 @@
 #     runner's command line, and with SeaBIOS), plus tests/bench/bare-kvm (a
 #     bare KVM_RUN loop, for reference).  Command lines come from
 #     scripts/common.sh (vmc_build_cmd, the runner's builder); every run is
-#     classified with vmc_classify and must be PASS.  Targets: harness
+#     classified by vmc-supervise and must be PASS.  Targets: harness
 #     <= 1/300 of QEMU+KVM (SeaBIOS) and <= 1/20 of QEMU-TCG (runner's).
 #  b) cycles per exit round trip, measured in the guest
 #     (tests/guests/bench_exits: RDTSC around N OUTs to the scratch port and
@@ -33,7 +33,7 @@
 # plus the runner's HARNESS, QEMU_X86, VMC_QBOOT, VMC_BUILDDIR.
 # Exit: 0 ran (targets reported), 1 a run did not PASS (or STRICT and a
 # target not met), 2 setup problem, 77 /dev/kvm not usable.
-# shellcheck disable=SC2034,SC2153 # RUN_* are read by vmc_classify; CMD is set by vmc_build_cmd
+# shellcheck disable=SC2153 # CMD is set by vmc_build_cmd
 set -u
 cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=scripts/common.sh disable=SC1091
@@ -83,21 +83,21 @@ stats() {
 	MIN=${s[0]} MAX=${s[-1]} MED=${s[$(((${#s[@]} - 1) / 2))]}
 }
 
-# timed_run TEST KIND TIMEOUT CMD... : one run; RUN_USECS and the log in
-# $T/log; the verdict must be PASS (vmc_classify), else it counts as broken.
+# timed_run TEST KIND TIMEOUT CMD... : one run under vmc-supervise; RUN_USECS
+# and the log in $T/log; the verdict must be PASS, else it counts as broken.
 timed_run() {
 	local t=$1 kind=$2 tmo=$3 t0 t1
 	shift 3
 	: >"$T/exits"
+	: >"$T/log"
 	t0=${EPOCHREALTIME/./}
-	timeout -k 2 "$tmo" "$@" </dev/null >"$T/log" 2>&1
-	RUN_RC=$?
+	"$VMC_HOSTBIN/vmc-supervise" --record "$T/rec" --log "$T/log" --timeout "$tmo" \
+		--kind "$kind" --test "$t" -- "$@" </dev/null
 	t1=${EPOCHREALTIME/./}
-	RUN_USECS=$((t1 - t0)) RUN_FATAL="" RUN_TIMEDOUT=no
-	[ $RUN_RC -eq 124 ] && [ $RUN_USECS -ge $((tmo * 1000000)) ] && RUN_TIMEDOUT=yes
-	vmc_classify "$t" bench none "$kind" "$T/log"
-	if [ "$RESULT" != PASS ]; then
-		echo "bench: $t: $RESULT ($REASON): $*" >&2
+	RUN_USECS=$((t1 - t0))
+	vmc_record_verdict "$T/rec"
+	if [ "$REPLY" != PASS ]; then
+		echo "bench: $t: ${REPLY:-no record}: $*" >&2
 		sed 's/^/  | /' "$T/log" | tail -n 15 >&2
 		return 1
 	fi

@@ -2,12 +2,15 @@
 # (SC2034: globals are set here for the caller; SC2054: QEMU options have commas)
 # vmconform: the one shell library of the runner (DESIGN §3, §6).
 #
-#   cfg_parse        unittests.cfg reader (no eval): CFG["name.key"], CFG_TESTS
+#   cfg_parse        unittests.cfg reader (build/host/vmc-cfg, linear):
+#                    CFG["name.key"], CFG_TESTS, and the words of the
+#                    word-list keys (vmc_cfg_words)
 #   errata_parse     the errata file (known host bugs that turn FAIL into XFAIL)
 #   vmc_build_cmd    per-arch QEMU / harness / vmtest command lines -> CMD
-#   vmc_run_watched  run one command under a deadline, watch its output
-#   vmc_classify     status table + SUMMARY line -> PASS FAIL SKIP XFAIL TIMEOUT ERROR
-#   tap_* / junit_*  report writers
+#   vmc_supervise    run one command under build/host/vmc-supervise, which
+#                    watches and classifies the guest's output and writes a
+#                    result record (docs/results.md); no guest byte is ever
+#                    handled by this shell code
 #
 # Sourced by run_tests.sh (and by tests/runner/check.sh).  Bash 4.4+.
 #
@@ -29,14 +32,15 @@ declare -gA VMC_ARCHDIR=([x86_64]=x86 [s390x]=s390x [arm64]=arm)
 declare -gA VMC_ARCH_ENVS=([x86_64]="x86_64 x86_64-efi" [s390x]=s390x [arm64]=arm64)
 # artefact suffix per environment
 declare -gA VMC_ENV_EXT=([x86_64]=flat [x86_64-efi]=efi [s390x]=elf [arm64]=flat)
-VMC_CFG_KEYS="file arch envs runner smp args qemu_params harness_params groups timeout requires modparams"
+VMC_CFG_KEYS="file arch envs runner smp memory args qemu_params harness_params modparams groups timeout requires"
 VMC_RUNNERS="qemu harness any"
 VMC_CAPS="kvm kvm-vmx-svm snp ap efi"
 VMC_DEFAULT_TIMEOUT=90
-# QEMU messages (whole-line globs, so guest output cannot match them) that
-# mean the guest can no longer run: QEMU pauses the VM, the run ends at once
-VMC_FATAL_PATTERNS=("KVM internal error. Suberror:*" "emulation failure"
-	"KVM: entry failed*" "error: kvm run failed*" "qemu: fatal:*")
+# guest RAM (MiB) per environment when the section has no `memory` key
+declare -gA VMC_ENV_MEM=([x86_64]=64 [x86_64-efi]=256 [s390x]=128 [arm64]=128)
+# the tree this file belongs to, and its compiled runner tools
+VMC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VMC_HOSTBIN=${VMC_HOSTBIN:-$VMC_TOP/build/host}
 
 # vmc_in_list WORD LIST...: is WORD one of the words of LIST?
 vmc_in_list() {
@@ -47,7 +51,8 @@ vmc_in_list() {
 	return 1
 }
 
-# vmc_trim STRING -> REPLY without leading/trailing blanks
+# vmc_trim STRING -> REPLY without leading/trailing blanks (user input only:
+# the errata file; never guest output)
 vmc_trim() {
 	local s=$1
 	s=${s#"${s%%[![:space:]]*}"}
@@ -55,163 +60,72 @@ vmc_trim() {
 	REPLY=$s
 }
 
-# vmc_split_words STRING -> WORDS array.  Splits on blanks; '...' and "..."
-# group words, backslash escapes the next character (outside '...').
-# Returns 1 on an unterminated quote.
-vmc_split_words() {
-	local s=$1 i c w="" inw=0 q=""
-	WORDS=()
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		if [ "$q" = "'" ]; then
-			if [ "$c" = "'" ]; then q=""; else w+=$c; fi
-			continue
-		fi
-		if [ "$c" = "\\" ] && [ $((i + 1)) -lt ${#s} ]; then
-			i=$((i + 1)); w+=${s:i:1}; inw=1
-			continue
-		fi
-		if [ "$q" = '"' ]; then
-			if [ "$c" = '"' ]; then q=""; else w+=$c; fi
-			continue
-		fi
-		case $c in
-		"'" | '"') q=$c; inw=1 ;;
-		[[:space:]])
-			if [ $inw -eq 1 ]; then WORDS+=("$w"); w=""; inw=0; fi ;;
-		*) w+=$c; inw=1 ;;
+# ---------------------------------------------------------------- cfg parser
+# cfg_parse FILE: fills CFG["name.key"]=value (plus "name.@line"), CFG_TESTS
+# (section names in file order) and the words of args, qemu_params,
+# harness_params and modparams (vmc_cfg_words).  The parsing is done by
+# build/host/vmc-cfg (runner/cfg.c: linear, refuses NUL, CR, fractional or
+# too-large timeouts, smp above the harness's limit, option-like section
+# names); every error is FILE:LINE: message on stderr; returns 2 if any.
+cfg_parse() {
+	local file=$1 bin=$VMC_HOSTBIN/vmc-cfg out tag sec key val n
+	declare -gA CFG=() CFGW=() CFGN=()
+	declare -ga CFG_TESTS=()
+	if [ -d "$file" ]; then
+		echo "$file: is a directory (want the test list file, e.g. unittests.cfg)" >&2
+		return 2
+	fi
+	if [ ! -x "$bin" ]; then
+		echo "$file: cannot parse the test list: $bin is not built (run make)" >&2
+		return 2
+	fi
+	out=$(mktemp "${TMPDIR:-/tmp}/vmc-cfg.XXXXXX") || return 2
+	if ! "$bin" "$file" >"$out"; then
+		rm -f "$out"
+		return 2
+	fi
+	# a regular file: bash's read takes it in blocks (a pipe would be byte by byte)
+	while IFS=$'\x1f' read -r tag sec key val; do
+		case $tag in
+		S) CFG[$sec.@line]=$key; CFG_TESTS+=("$sec") ;;
+		K) CFG[$sec.$key]=$val ;;
+		W) n=${CFGN[$sec.$key]:-0}; CFGW[$sec.$key.$n]=$val; CFGN[$sec.$key]=$((n + 1)) ;;
 		esac
-	done
-	[ -n "$q" ] && return 1
-	[ $inw -eq 1 ] && WORDS+=("$w")
+	done <"$out"
+	rm -f "$out"
 	return 0
 }
 
-# ---------------------------------------------------------------- cfg parser
-# cfg_parse FILE: fills CFG["name.key"]=value (plus "name.@line") and
-# CFG_TESTS (section names in file order).  Every error is printed as
-# FILE:LINE: message on stderr; returns 2 if there was any.
-cfg_parse() {
-	local file=$1 raw line lineno=0 section="" key val name errs=0 w
-	local -a ws
-	declare -gA CFG=()
-	declare -ga CFG_TESTS=()
-	if [ ! -r "$file" ]; then
-		echo "$file: cannot read test list" >&2
-		return 2
-	fi
-	_cfg_err() { echo "$file:$1: $2" >&2; errs=$((errs + 1)); }
-	while IFS= read -r raw || [ -n "$raw" ]; do
-		lineno=$((lineno + 1))
-		vmc_trim "${raw%$'\r'}"
-		line=$REPLY
-		case $line in "" | "#"*) continue ;; esac
-		if [[ $line == "["* ]]; then
-			if [[ ! $line =~ ^\[[[:space:]]*([A-Za-z0-9_.+-]+)[[:space:]]*\]$ ]]; then
-				_cfg_err $lineno "bad section header '$line' (want [name], name of A-Z a-z 0-9 _ . + -)"
-				section=""
-				continue
-			fi
-			name=${BASH_REMATCH[1]}
-			if [ -n "${CFG[$name.@line]+x}" ]; then
-				_cfg_err $lineno "duplicate section [$name] (first at line ${CFG[$name.@line]})"
-				section=""
-				continue
-			fi
-			section=$name
-			CFG[$name.@line]=$lineno
-			CFG_TESTS+=("$name")
-			continue
-		fi
-		if [[ $line != *=* ]]; then
-			_cfg_err $lineno "missing '=' in '$line' (want key = value)"
-			continue
-		fi
-		vmc_trim "${line%%=*}"; key=$REPLY
-		vmc_trim "${line#*=}"; val=$REPLY
-		if [ -z "$section" ]; then
-			_cfg_err $lineno "'$key = ...' outside a section (or after a bad section header)"
-			continue
-		fi
-		if ! vmc_in_list "$key" "$VMC_CFG_KEYS"; then
-			_cfg_err $lineno "unknown key '$key' (known: $VMC_CFG_KEYS)"
-			continue
-		fi
-		if [ -n "${CFG[$section.$key]+x}" ]; then
-			_cfg_err $lineno "duplicate key '$key' in [$section]"
-			continue
-		fi
-		case $key in
-		file)
-			if [[ ! $val =~ ^[A-Za-z0-9_][A-Za-z0-9_./-]*$ ]] || [[ $val == *..* ]]; then
-				_cfg_err $lineno "bad value for file: '$val' (a test name, or a path from the top of the tree without suffix)"
-				continue
-			fi ;;
-		arch)
-			if ! vmc_in_list "$val" "$VMC_ARCH_LIST"; then
-				_cfg_err $lineno "bad value for arch: '$val' (one of: $VMC_ARCH_LIST)"
-				continue
-			fi ;;
-		runner)
-			if ! vmc_in_list "$val" "$VMC_RUNNERS"; then
-				_cfg_err $lineno "bad value for runner: '$val' (one of: $VMC_RUNNERS)"
-				continue
-			fi ;;
-		smp)
-			if [[ ! $val =~ ^[1-9][0-9]{0,3}$ ]]; then
-				_cfg_err $lineno "bad value for smp: '$val' (a number of vCPUs, 1..9999)"
-				continue
-			fi ;;
-		timeout)
-			if [[ ! $val =~ ^[0-9]+(\.[0-9]+)?$ ]] || [[ $val =~ ^0+(\.0+)?$ ]]; then
-				_cfg_err $lineno "bad value for timeout: '$val' (seconds, a positive number)"
-				continue
-			fi ;;
-		envs)
-			read -ra ws <<<"$val"
-			for w in "${ws[@]}"; do
-				if [ -z "${VMC_ENV_EXT[$w]+x}" ]; then
-					_cfg_err $lineno "bad value for envs: '$w' (known: ${!VMC_ENV_EXT[*]})"
-					continue 2
-				fi
-			done ;;
-		requires)
-			read -ra ws <<<"$val"
-			for w in "${ws[@]}"; do
-				if ! vmc_in_list "$w" "$VMC_CAPS"; then
-					_cfg_err $lineno "bad value for requires: '$w' (known: $VMC_CAPS)"
-					continue 2
-				fi
-			done ;;
-		groups)
-			if [[ ! $val =~ ^[A-Za-z0-9_.+[:space:]-]*$ ]]; then
-				_cfg_err $lineno "bad value for groups: '$val' (words of A-Z a-z 0-9 _ . + -)"
-				continue
-			fi ;;
-		args | qemu_params | harness_params)
-			if ! vmc_split_words "$val"; then
-				_cfg_err $lineno "bad value for $key: unterminated quote in '$val'"
-				continue
-			fi ;;
-		esac
-		CFG[$section.$key]=$val
-	done <"$file"
-	# whole-section checks
-	local t a
-	for t in "${CFG_TESTS[@]}"; do
-		[ -n "${CFG[$t.file]+x}" ] || _cfg_err "${CFG[$t.@line]}" "[$t] has no 'file = ...' (required)"
-		a=${CFG[$t.arch]:-x86_64}
-		for w in ${CFG[$t.envs]:-}; do
-			vmc_in_list "$w" "${VMC_ARCH_ENVS[$a]}" ||
-				_cfg_err "${CFG[$t.@line]}" "[$t]: environment '$w' is not one of arch $a (${VMC_ARCH_ENVS[$a]})"
-		done
-		if [ "${CFG[$t.runner]:-any}" = harness ] && [ "$a" != x86_64 ]; then
-			_cfg_err "${CFG[$t.@line]}" "[$t]: runner harness exists for arch x86_64 only"
-		fi
+# vmc_cfg_words TEST KEY -> WORDS: the words of a word-list key ('...' and
+# "..." grouped by the parser, so a word may hold blanks)
+vmc_cfg_words() {
+	local i n=${CFGN[$1.$2]:-0}
+	WORDS=()
+	for ((i = 0; i < n; i++)); do WORDS+=("${CFGW[$1.$2.$i]}"); done
+}
+
+# vmc_guest_cmdline WORD... -> REPLY: the guest command line; a word with
+# blanks goes in "..." (lib/argv.c groups double quotes)
+vmc_guest_cmdline() {
+	local w out=""
+	for w in "$@"; do
+		if [[ $w == *[[:space:]]* ]] || [ -z "$w" ]; then out+=" \"$w\""; else out+=" $w"; fi
 	done
-	unset -f _cfg_err
-	[ $errs -eq 0 ] || return 2
-	return 0
+	REPLY=${out# }
+}
+
+# vmc_test_memory TEST -> REPLY: guest RAM in MiB (memory key or the
+# environment's default); MEM_ARG is "mem=N" when the section sets memory
+# (the guest reads it to check its RAM size), else ""
+vmc_test_memory() {
+	test_env "$1"
+	local env=$REPLY
+	MEM_ARG=""
+	if [ -n "${CFG[$1.memory]+x}" ]; then
+		REPLY=${CFG[$1.memory]} MEM_ARG=mem=${CFG[$1.memory]}
+	else
+		REPLY=${VMC_ENV_MEM[$env]:-64}
+	fi
 }
 
 # cfg_get TEST KEY [DEFAULT] -> REPLY
@@ -260,13 +174,33 @@ vmc_kvm_usable() {
 	{ true <>"$dev"; } 2>/dev/null
 }
 
-# vmc_kvm_module -> REPLY: kvm_intel, kvm_amd, kvm_pvm, kvm (other) or none
+# vmc_kvm_module -> REPLY: kvm_pvm, kvm_intel, kvm_amd, kvm (other) or none.
+# One rule with the harness (harness/host.c host_detect): ask the built
+# harness (--host-info flavor=), else sysfs in the harness's order: kvm_pvm
+# first (on this AMD host kvm_pvm can be loaded next to kvm_amd, and
+# /dev/kvm is then kvm_pvm's), then kvm_intel, kvm_amd.  Cached.
 vmc_kvm_module() {
-	local m
-	for m in kvm_intel kvm_amd kvm_pvm; do
-		if [ -d "/sys/module/$m" ]; then REPLY=$m; return; fi
-	done
-	if [ -d /sys/module/kvm ]; then REPLY=kvm; else REPLY=none; fi
+	local m h=${HARNESS:-${VMC_TOP:-/nonexistent}/build/host/vmc-harness} line
+	if [ -n "${VMC_KVM_MODULE_CACHE:-}" ]; then REPLY=$VMC_KVM_MODULE_CACHE; return; fi
+	REPLY=""
+	if [ -x "$h" ] && [[ $h == */vmc-harness ]]; then
+		while IFS= read -r line; do
+			case $line in
+			flavor=kvm_pvm | flavor=kvm_intel | flavor=kvm_amd) REPLY=${line#flavor=} ;;
+			flavor=other) REPLY=kvm ;;
+			flavor=none) REPLY=none ;;
+			esac
+		done < <(timeout 10 "$h" --host-info 2>/dev/null)
+	fi
+	if [ -z "$REPLY" ]; then
+		for m in kvm_pvm kvm_intel kvm_amd; do
+			if [ -d "/sys/module/$m" ]; then REPLY=$m; break; fi
+		done
+	fi
+	if [ -z "$REPLY" ]; then
+		if [ -d /sys/module/kvm ]; then REPLY=kvm; else REPLY=none; fi
+	fi
+	VMC_KVM_MODULE_CACHE=$REPLY
 }
 
 # vmc_default_accel ARCH -> REPLY: kvm when the arch is the host's and
@@ -394,19 +328,42 @@ errata_cond_holds() {
 	return 0
 }
 
-# errata_match TEST MESSAGE RUNNER ACCEL ARCH -> REPLY = why (returns 1 if none)
-errata_match() {
+# errata_args TEST RUNNER ACCEL ARCH -> ERRATA_ARGS: "--errata GLOB WHY" for
+# every entry whose test glob and host condition hold for this run; the
+# supervisor matches the check-message globs against the guest's FAIL lines
+errata_args() {
 	local i
+	ERRATA_ARGS=()
 	for i in "${!ERRATA_T[@]}"; do
-		# shellcheck disable=SC2053 # the errata fields are globs
+		# shellcheck disable=SC2053 # the errata test field is a glob
 		[[ $1 == ${ERRATA_T[i]} ]] || continue
-		# shellcheck disable=SC2053
-		[[ $2 == ${ERRATA_M[i]} ]] || continue
-		errata_cond_holds "${ERRATA_C[i]}" "$3" "$4" "$5" || continue
-		REPLY=${ERRATA_W[i]}
-		return 0
+		errata_cond_holds "${ERRATA_C[i]}" "$2" "$3" "$4" || continue
+		ERRATA_ARGS+=(--errata "${ERRATA_M[i]}" "${ERRATA_W[i]}")
 	done
-	return 1
+}
+
+# vmc_check_modparams TEST -> REPLY: do the host's loaded modules have the
+# section's modparams (MOD:name=value ...)?  Returns 1 with the reason.
+# (--runner=vmtest sets them itself: it loads the modules with them.)
+vmc_check_modparams() {
+	local mp mod kv k v have
+	vmc_cfg_words "$1" modparams
+	for mp in "${WORDS[@]}"; do
+		mod=${mp%%:*}
+		for kv in ${mp#*:}; do
+			k=${kv%%=*} v=${kv#*=}
+			[ "$k" = "$kv" ] && v=1
+			have=""
+			[ -r "/sys/module/$mod/parameters/$k" ] && have=$(<"/sys/module/$mod/parameters/$k")
+			case $v:$have in
+			1:Y | 1:1 | Y:1 | Y:Y | 0:N | 0:0 | N:0 | N:N) continue ;;
+			esac
+			[ "$have" = "$v" ] && continue
+			REPLY="needs $mod.$k=$v (this host: ${have:-not set}; --runner=vmtest loads $mod with it, or reload $mod with $k=$v)"
+			return 1
+		done
+	done
+	return 0
 }
 
 # ---------------------------------------------------------------- commands
@@ -439,25 +396,33 @@ vmc_host_cbitpos() {
 }
 
 # vmc_build_cmd TEST RUNNER ACCEL TIMEOUT EXITLOG -> CMD array, FIRMWARE text,
-# EXIT_KIND (debug-exit | exit-line | harness).  Returns 1 with REPLY = reason
-# when no command can be built (missing binary).
+# EXIT_KIND (debug-exit | exit-line | harness).  Memory from the section's
+# `memory` key (vmc_test_memory; its mem=N goes first in the guest's args),
+# guest words with blanks kept as one word (vmc_guest_cmdline).
+# VMC_MIGRATE_EVERY (run_tests.sh --migrate-every N) adds --migrate-every N
+# to the harness command line.
 vmc_build_cmd() {
-	local t=$1 runner=$2 accel=$3 tmo=$4 exitlog=$5 a env art smp args qemu
+	local t=$1 runner=$2 accel=$3 tmo=$4 exitlog=$5 a env art smp mem qemu
 	local -a argw qpw hpw
 	cfg_get "$t" arch x86_64; a=$REPLY
 	test_env "$t"; env=$REPLY
 	test_artefact "$t"; art=$REPLY
 	cfg_get "$t" smp 1; smp=$REPLY
-	cfg_get "$t" args ""; args=$REPLY
-	vmc_split_words "$args"; argw=("${WORDS[@]}")
-	cfg_get "$t" qemu_params ""; vmc_split_words "$REPLY"; qpw=("${WORDS[@]}")
-	cfg_get "$t" harness_params ""; vmc_split_words "$REPLY"; hpw=("${WORDS[@]}")
+	vmc_test_memory "$t"; mem=$REPLY
+	vmc_cfg_words "$t" args; argw=(${MEM_ARG:+"$MEM_ARG"} "${WORDS[@]}")
+	vmc_cfg_words "$t" qemu_params; qpw=("${WORDS[@]}")
+	vmc_cfg_words "$t" harness_params; hpw=("${WORDS[@]}")
 	CMD=() FIRMWARE="" RUN_NOTE=""
 	case $runner in
 	harness | vmtest)
 		EXIT_KIND=harness
 		if [ "$runner" = harness ]; then qemu=${HARNESS:-build/host/vmc-harness}; else qemu=${VMTEST:-scripts/vmtest}; fi
-		CMD=("$qemu" -m 64 -smp "$smp" -t "${tmo%.*}" --exit-log "$exitlog" "${hpw[@]}" "$art" "${argw[@]}")
+		CMD=("$qemu" -m "$mem" -smp "$smp" -t "${tmo%.*}" --exit-log "$exitlog")
+		[ -n "${VMC_MIGRATE_EVERY:-}" ] && CMD+=(--migrate-every "$VMC_MIGRATE_EVERY")
+		CMD+=("${hpw[@]}" "$art")
+		# the harness joins its arguments with blanks: quote those with blanks
+		local w
+		for w in "${argw[@]}"; do vmc_guest_cmdline "$w"; CMD+=("$REPLY"); done
 		return 0 ;;
 	esac
 	case $env in
@@ -465,7 +430,7 @@ vmc_build_cmd() {
 		EXIT_KIND=debug-exit
 		CMD=("${QEMU_X86:-qemu-system-x86_64}" -nodefaults -accel "$accel")
 		vmc_x86_cpu "$accel"; CMD+=(-cpu "$REPLY")
-		CMD+=(-m 64 -display none -serial stdio -no-reboot
+		CMD+=(-m "$mem" -display none -serial stdio -no-reboot
 			-device isa-debug-exit,iobase=0xf4,iosize=4)
 		local qb=${VMC_QBOOT-/usr/share/qemu/qboot.rom}
 		if [[ " ${qpw[*]} " == *" -bios "* ]] || [[ " ${qpw[*]} " == *"if=pflash"* ]]; then
@@ -497,13 +462,13 @@ vmc_build_cmd() {
 		done
 		CMD=("${QEMU_X86:-qemu-system-x86_64}" -nodefaults -machine q35 -accel "$eacc")
 		vmc_x86_cpu "$eacc"; CMD+=(-cpu "$REPLY")
-		CMD+=(-m 256 -display none -serial stdio -no-reboot
+		CMD+=(-m "$mem" -display none -serial stdio -no-reboot
 			-device isa-debug-exit,iobase=0xf4,iosize=4 -bios "$ovmf")
 		FIRMWARE="OVMF ($ovmf)${RUN_NOTE:+ under $RUN_NOTE}" ;;
 	s390x)
 		EXIT_KIND=exit-line
 		CMD=("${QEMU_S390X:-qemu-system-s390x}" -nodefaults -machine s390-ccw-virtio
-			-accel "$accel" -m 128 -display none -action panic=exit-failure
+			-accel "$accel" -m "$mem" -display none -action panic=exit-failure
 			-chardev stdio,id=con0 -device sclpconsole,chardev=con0)
 		FIRMWARE="none (-kernel ELF)" ;;
 	arm64)
@@ -513,239 +478,59 @@ vmc_build_cmd() {
 		EXIT_KIND=exit-line
 		CMD=("${QEMU_ARM64:-qemu-system-aarch64}" -M virt -accel "$accel")
 		if [ "$accel" = kvm ]; then CMD+=(-cpu host); else CMD+=(-cpu max); fi
-		CMD+=(-m 128 -nodefaults -display none -serial stdio -no-reboot)
+		CMD+=(-m "$mem" -nodefaults -display none -serial stdio -no-reboot)
 		FIRMWARE="none (-kernel arm64 Image)" ;;
 	esac
 	CMD+=(-smp "$smp" -kernel "$art")
-	[ ${#argw[@]} -gt 0 ] && CMD+=(-append "${argw[*]}")
+	if [ ${#argw[@]} -gt 0 ]; then vmc_guest_cmdline "${argw[@]}"; CMD+=(-append "$REPLY"); fi
 	CMD+=("${qpw[@]}")
 	return 0
 }
 
 # ---------------------------------------------------------------- running
-# vmc_run_watched TIMEOUT OUTFILE CMD...: runs CMD (stdin /dev/null, stdout and
-# stderr appended to OUTFILE) under `timeout`, which puts itself and CMD in a
-# process group of their own and kills the whole group at the deadline.
-# The output is watched: a QEMU fatal message (VMC_FATAL_PATTERNS) kills the
-# group at once.  Sets RUN_RC, RUN_TIMEDOUT (yes/no), RUN_FATAL (the message
-# or ""), RUN_USECS.  The group id is in $VMC_RUN_STATEDIR/vmc-run.*/pid
-# while the run lasts (vmc_kill_runs uses it).
-vmc_run_watched() {
-	local tmo=$1 out=$2 st t0 t1
-	shift 2
-	st=$(mktemp -d "${VMC_RUN_STATEDIR:-${TMPDIR:-/tmp}}/vmc-run.XXXXXX") || return 2
-	t0=${EPOCHREALTIME/./}
-	{
-		timeout -k 2 "$tmo" "$@" </dev/null 2>&1 &
-		echo $! >"$st/pid"
-		wait $!
-		echo $? >"$st/rc"
-	} | _vmc_watch "$st" >>"$out"
-	t1=${EPOCHREALTIME/./}
-	RUN_USECS=$((t1 - t0))
-	RUN_RC=$(<"$st/rc")
-	RUN_FATAL=""
-	[ -e "$st/fatal" ] && RUN_FATAL=$(<"$st/fatal")
-	# safety net: nothing of the group may outlive the run
-	kill -KILL -- "-$(<"$st/pid")" 2>/dev/null
-	RUN_TIMEDOUT=no
-	if [ -z "$RUN_FATAL" ]; then
-		# timeout(1) exits 124 (or 137 after -k) at the deadline; a harness
-		# exits 124 by itself earlier, so the clock decides
-		if { [ "$RUN_RC" -eq 124 ] || [ "$RUN_RC" -eq 137 ]; } && [ $RUN_USECS -ge $((${tmo%.*} * 1000000)) ]; then
-			RUN_TIMEDOUT=yes
-		fi
-	fi
-	rm -rf "$st"
-}
-
-# vmc_kill_runs: end every run still going (on Ctrl-C / SIGTERM of the runner)
-vmc_kill_runs() {
-	local f
-	for f in "${VMC_RUN_STATEDIR:-${TMPDIR:-/tmp}}"/vmc-run.*/pid; do
-		[ -s "$f" ] && kill -KILL -- "-$(<"$f")" 2>/dev/null
-	done
-}
-
-# _vmc_watch STATEDIR: copy stdin to stdout; on a fatal QEMU message, record it
-# and kill the run's process group 0.3 s later (so the register dump that
-# follows the message reaches the log), SIGKILL if it is still there 3 s on.
-_vmc_watch() {
-	local st=$1 line p pid="" rc
-	while :; do
-		if [ -n "$pid" ]; then
-			IFS= read -r -t 3 line; rc=$?
-			if [ $rc -gt 128 ]; then
-				kill -KILL -- "-$pid" 2>/dev/null
-				break
-			fi
-		else
-			IFS= read -r line; rc=$?
-		fi
-		[ $rc -ne 0 ] && [ -z "$line" ] && break
-		printf '%s\n' "$line"
-		[ -n "$pid" ] && continue
-		for p in "${VMC_FATAL_PATTERNS[@]}"; do
-			# shellcheck disable=SC2053 # the patterns are globs
-			[[ ${line%$'\r'} == $p ]] || continue
-			printf '%s\n' "${line%$'\r'}" >"$st/fatal"
-			while [ ! -s "$st/pid" ]; do sleep 0.01; done
-			pid=$(<"$st/pid")
-			# let the dump that follows the message arrive, then end the run
-			while IFS= read -r -t 0.3 line; do printf '%s\n' "$line"; done
-			kill -TERM -- "-$pid" 2>/dev/null
-			break
-		done
-	done
-}
-
-# ---------------------------------------------------------------- classification
-# vmc_status_from_exit KIND RC LOGFILE -> REPLY: PASS FAIL SKIP ERROR, or ""
-# when the run carried no status.  The one decoder of the status table
-# (lib/status.h): isa-debug-exit and the harness give (v<<1)|1; s390x and
-# arm64 print "EXIT: STATUS=v" (the last such line counts).
-vmc_status_from_exit() {
-	local kind=$1 rc=$2 log=$3 v
-	REPLY=""
-	case $kind in
-	debug-exit | harness)
-		case $rc in
-		1) REPLY=PASS ;; 3) REPLY=FAIL ;; 5) REPLY=SKIP ;; 7) REPLY=ERROR ;;
-		esac ;;
-	exit-line)
-		v=$(grep -a -o -E '^EXIT: STATUS=[0-9]+' "$log" | tail -n 1)
-		case ${v#EXIT: STATUS=} in
-		0) REPLY=PASS ;; 1) REPLY=FAIL ;; 2) REPLY=SKIP ;; 3) REPLY=ERROR ;;
-		esac ;;
-	esac
-}
-
-# vmc_arm64_qemu_skip QEMU-ERROR-LINE -> REPLY: the configurations QEMU
-# refuses on this host before the guest runs, as a SKIP naming what would run
-# them; returns 1 for any other line.  (QEMU 7.2 hw/arm/virt.c: the IPA size
-# from KVM_CAP_ARM_VM_IPA_SIZE, specs/arm64.md §4.1; EL2 and named CPU models
-# exist only under TCG there.)
-vmc_arm64_qemu_skip() {
-	local re='require an IPA range \(([0-9]+) bits\) larger than the one supported by the host \(([0-9]+) bits\)'
-	if [[ $1 =~ $re ]]; then
-		REPLY="needs a ${BASH_REMATCH[1]}-bit IPA space; this KVM host's KVM_CAP_ARM_VM_IPA_SIZE is ${BASH_REMATCH[2]} bits (an arm64 host with a larger PARange, or --accel=tcg)"
-		return 0
-	fi
-	case $1 in
-	*"KVM does not support providing Virtualization extensions"*)
-		REPLY="needs EL2 in the guest (-M virt,virtualization=on): QEMU 7.2 offers it under TCG only (--accel=tcg)" ;;
-	*"KVM is not supported for this guest CPU type"*)
-		REPLY="needs a named CPU model (qemu_params -cpu): KVM runs only -cpu host (--accel=tcg)" ;;
-	*) return 1 ;;
-	esac
+# vmc_supervise RECORD LOG TIMEOUT KIND [vmc-supervise options] -- CMD...
+# runs CMD under build/host/vmc-supervise (runner/supervise.c): own process
+# group, stdin /dev/null, console copied to LOG (capped at VMC_LOG_CAP bytes,
+# default 1 MiB, then one note), classified there, the whole group killed at
+# the deadline, on a QEMU failure marker and on SIGINT/SIGTERM; the result
+# record goes to RECORD.  Sets SUP_RC (130: interrupted) and SUP_PID while
+# it runs in the background (so a trap can signal it: `wait` is interruptible).
+vmc_supervise() {
+	local rec=$1 log=$2 tmo=$3 kind=$4
+	shift 4
+	"$VMC_HOSTBIN/vmc-supervise" --record "$rec" --log "$log" --timeout "$tmo" \
+		--kind "$kind" --cap "${VMC_LOG_CAP:-1048576}" "$@" </dev/null &
+	SUP_PID=$!
+	[ -n "${VMC_RUN_STATEDIR:-}" ] && echo "$SUP_PID" >"$VMC_RUN_STATEDIR/sup.$SUP_PID"
+	SUP_RC=0
+	wait "$SUP_PID" || SUP_RC=$?
+	# a signal to this shell interrupts wait: the supervisor still finishes
+	while kill -0 "$SUP_PID" 2>/dev/null; do wait "$SUP_PID" || SUP_RC=$?; done
+	[ -n "${VMC_RUN_STATEDIR:-}" ] && rm -f "$VMC_RUN_STATEDIR/sup.$SUP_PID"
+	SUP_PID=""
 	return 0
 }
 
-# vmc_classify TEST RUNNER ACCEL KIND LOGFILE
-#   uses RUN_RC RUN_TIMEDOUT RUN_FATAL (from vmc_run_watched) and the log.
-# Sets RESULT (PASS FAIL SKIP XFAIL TIMEOUT ERROR), REASON, CHECKS (number or
-# ""), and DETAILS (array of lines: failing checks / known failures).
-vmc_classify() {
-	local t=$1 runner=$2 accel=$3 kind=$4 log=$5 status line a
-	local sum="" n f s x firstskip="" crash="" qerr="" herr="" hskip="" xpass=0
-	local -a fails=()
-	cfg_get "$t" arch x86_64; a=$REPLY
-	RESULT=ERROR REASON="" CHECKS="" DETAILS=()
-	while IFS= read -r line; do
-		line=${line%$'\r'}
-		case $line in
-		"SUMMARY: "*) sum=$line ;;
-		"FAIL: "*) fails+=("${line#FAIL: }") ;;
-		"XPASS: "*) xpass=$((xpass + 1)) ;;
-		"SKIP: "*) [ -z "$firstskip" ] && firstskip=${line#SKIP: } ;;
-		"UNEXPECTED EXCEPTION"*) [ -z "$crash" ] && crash=$line ;;
-		"ERROR: "*) [ -z "$herr" ] && herr=${line#ERROR: } ;;
-		"qemu-system-"*": "*) [ -z "$qerr" ] && qerr=$line ;;
-		esac
-		[[ $line == "SKIP: /dev/kvm"* ]] && hskip=${line#SKIP: }
-	done < <(grep -a -E '^(SUMMARY|FAIL|XPASS|SKIP|ERROR): |^UNEXPECTED EXCEPTION|^qemu-system-[a-z0-9_]+: ' "$log")
+# vmc_kill_runs: SIGTERM to every supervisor still running (on Ctrl-C /
+# SIGTERM of the runner); each ends its group and writes an INTERRUPTED record
+vmc_kill_runs() {
+	local f
+	for f in "${VMC_RUN_STATEDIR:-${TMPDIR:-/tmp}/none}"/sup.*; do
+		[ -e "$f" ] && kill -TERM "${f##*.}" 2>/dev/null
+	done
+	return 0
+}
 
-	if [ -n "$RUN_FATAL" ]; then
-		REASON="QEMU stopped the guest: $RUN_FATAL"; return
-	fi
-	if [ "$RUN_TIMEDOUT" = yes ]; then
-		RESULT=TIMEOUT REASON="no exit within the timeout"; return
-	fi
-	if [ "$kind" = harness ]; then
-		case $RUN_RC in
-		124) RESULT=TIMEOUT REASON="harness deadline: $(grep -a -m1 '^TIMEOUT: ' "$log" | cut -c10-)"; return ;;
-		77) RESULT=SKIP REASON=${hskip:-"harness: /dev/kvm not usable"}; return ;;
-		4) REASON="harness: ${herr:-run ended as ERROR (no message)}"; return ;;
-		2) REASON="harness refused the run: $(grep -a -v -E '^(PASS|FAIL|SKIP|INFO|SUMMARY|XFAIL|XPASS): ' "$log" | grep -v '^#' | head -n 1)"; return ;;
-		esac
-	fi
-	if [ -n "$crash" ]; then
-		REASON="guest crashed: $crash"; return
-	fi
-	vmc_status_from_exit "$kind" "$RUN_RC" "$log"; status=$REPLY
-	# (QEMU's own exit status 1: a guest cannot end QEMU that way)
-	if [ -z "$status" ] && [ "$a" = arm64 ] && [ "$RUN_RC" = 1 ] && vmc_arm64_qemu_skip "$qerr"; then
-		RESULT=SKIP REASON=$REPLY; return
-	fi
-	if [ -z "$status" ]; then
-		if [ -n "$qerr" ]; then
-			REASON="QEMU failed (status $RUN_RC): $qerr"
-		elif [ "$kind" = exit-line ]; then
-			REASON="no 'EXIT: STATUS=' line (QEMU status $RUN_RC${sum:+, after the SUMMARY line})"
-		elif [ "$kind" = debug-exit ] && [ "$RUN_RC" -eq 0 ]; then
-			REASON="guest reset or shut down without an exit status (triple fault?)"
-		else
-			REASON="exit status $RUN_RC is not in the status table"
-		fi
-		return
-	fi
-	if [ "$status" = ERROR ]; then
-		REASON="guest reported ERROR status"; return
-	fi
-	if [ -z "$sum" ]; then
-		if [ "$kind" = debug-exit ] && [ -n "$qerr" ]; then
-			REASON="no SUMMARY line; QEMU: $qerr"
-		else
-			REASON="no SUMMARY line; exit status said $status"
-		fi
-		return
-	fi
-	if [[ ! $sum =~ ^SUMMARY:\ ([0-9]+)\ tests?,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?(,\ ([0-9]+)\ expected\ failures?)?[[:space:]]*$ ]]; then
-		REASON="malformed SUMMARY line: $sum"; return
-	fi
-	n=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0} x=${BASH_REMATCH[6]:-0}
-	local want=PASS
-	if [ "$f" -gt 0 ] || [ $xpass -gt 0 ]; then want=FAIL
-	elif [ "$s" -ge "$n" ]; then want=SKIP
-	fi
-	if [ "$want" != "$status" ]; then
-		REASON="exit status $status disagrees with '$sum'"; return
-	fi
-	CHECKS=$n
-	case $status in
-	PASS) RESULT=PASS
-		[ "$x" -gt 0 ] && REASON="$x expected failures" ;;
-	SKIP) RESULT=SKIP
-		if [ "$n" -eq 0 ]; then REASON="no checks ran"; else REASON=${firstskip:-"every check skipped"}; fi ;;
-	FAIL)
-		RESULT=FAIL
-		REASON="$f failed"
-		local m why all=yes
-		local -a xd=()
-		for m in "${fails[@]}"; do
-			DETAILS+=("FAIL: $m")
-			if errata_match "$t" "$m" "$runner" "$accel" "$a"; then
-				xd+=("XFAIL: $m  [errata: $REPLY]")
-			else
-				all=no
-			fi
-		done
-		[ $xpass -gt 0 ] && DETAILS+=("($xpass unexpected XPASS)")
-		# every failing check must be listed, and all of them seen
-		if [ $all = yes ] && [ ${#fails[@]} -gt 0 ] && [ ${#fails[@]} -eq "$f" ] && [ $xpass -eq 0 ]; then
-			RESULT=XFAIL REASON="$f known failures (errata)"
-			DETAILS=("${xd[@]}")
-		fi ;;
+# vmc_record_verdict RECORD -> REPLY: the verdict (the record's first line,
+# one word of a fixed list, written by vmc-supervise), "" if unreadable
+vmc_record_verdict() {
+	local k v
+	REPLY=""
+	{ read -r k v <"$1"; } 2>/dev/null || return 1
+	case $k:$v in
+	verdict:PASS | verdict:FAIL | verdict:SKIP | verdict:XFAIL | verdict:TIMEOUT | \
+		verdict:ERROR | verdict:INTERRUPTED) REPLY=$v ;;
+	*) return 1 ;;
 	esac
 }
 
@@ -762,25 +547,4 @@ vmc_quote_cmd() {
 		fi
 	done
 	REPLY=${out# }
-}
-
-# ---------------------------------------------------------------- writers
-# tap_escape TEXT -> REPLY safe for a TAP description ('#' escaped)
-tap_escape() { REPLY=${1//\\/\\\\}; REPLY=${REPLY//#/\\#}; REPLY=${REPLY//$'\n'/ }; }
-
-# yaml_quote TEXT -> REPLY: a double-quoted YAML scalar; ':' is written
-# \x3a so that TAP::Parser's YAMLish reader does not take "- a: b" list items
-# for hashes
-yaml_quote() {
-	local s=${1//\\/\\\\}
-	s=${s//\"/\\\"}; s=${s//:/\\x3a}; s=${s//$'\t'/\\t}
-	REPLY="\"$s\""
-}
-
-# xml_escape TEXT -> REPLY
-xml_escape() {
-	local s=$1
-	s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; s=${s//\'/&apos;}
-	# drop control characters XML 1.0 forbids (keep tab, newline)
-	REPLY=$(printf '%s' "$s" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
 }

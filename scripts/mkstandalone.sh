@@ -34,17 +34,20 @@ mkdir -p "$out" || exit 2
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # everything of common.sh a standalone run calls
-FUNCS="vmc_split_words cfg_get test_env test_artefact vmc_host_arch
-vmc_kvm_usable vmc_kvm_module vmc_default_accel vmc_check_caps errata_cond_holds
-errata_match vmc_build_cmd vmc_run_watched vmc_kill_runs _vmc_watch vmc_status_from_exit
-vmc_classify vmc_quote_cmd vmc_host_cbitpos vmc_x86_cpu"
+FUNCS="vmc_cfg_words vmc_guest_cmdline vmc_test_memory cfg_get test_env test_artefact
+vmc_host_arch vmc_kvm_usable vmc_kvm_module vmc_default_accel vmc_check_caps vmc_x86_cpu vmc_host_cbitpos
+errata_cond_holds errata_args vmc_build_cmd vmc_quote_cmd vmc_record_verdict"
+# the compiled supervisor goes into each script: it runs and classifies the
+# test (no guest byte goes through shell code there either)
+SUP=$VMC_HOSTBIN/vmc-supervise
+[ -x "$SUP" ] || { echo "mkstandalone: $SUP not built (run make)" >&2; exit 2; }
 # shellcheck disable=SC2086 # FUNCS is a word list
 if ! LIB=$(declare -f $FUNCS); then
 	echo "mkstandalone: scripts/common.sh lacks one of: $FUNCS" >&2
 	exit 2
 fi
 GLOBALS=$(declare -p VMC_ARCH_LIST VMC_ARCHDIR VMC_ARCH_ENVS VMC_ENV_EXT VMC_CAPS \
-	VMC_FATAL_PATTERNS ERRATA_T ERRATA_M ERRATA_C ERRATA_W) || exit 2
+	VMC_ENV_MEM ERRATA_T ERRATA_M ERRATA_C ERRATA_W) || exit 2
 
 # write_one TEST: build/standalone/TEST
 write_one() {
@@ -84,6 +87,15 @@ write_one() {
 			printf ' [%q]=%q' "$t.$key" "${CFG[$t.$key]}"
 		done
 		echo ' )'
+		printf 'declare -A CFGN=( ) CFGW=('
+		for key in args qemu_params harness_params modparams; do
+			vmc_cfg_words "$t" "$key"
+			for i in "${!WORDS[@]}"; do printf ' [%q]=%q' "$t.$key.$i" "${WORDS[i]}"; done
+		done
+		echo ' )'
+		for key in args qemu_params harness_params modparams; do
+			printf 'CFGN[%q]=%q\n' "$t.$key" "${CFGN[$t.$key]:-0}"
+		done
 		echo "$LIB"
 		printf 'TEST=%q\nART=%q\n' "$t" "${art#"${VMC_BUILDDIR:-build}"/}"
 		echo '# payload: the test artefact, base64'
@@ -91,6 +103,12 @@ write_one() {
 		echo "base64 -d <<'__PAYLOAD__'"
 		base64 -w 76 "$art"
 		echo '__PAYLOAD__'
+		echo '}'
+		echo '# supervisor: build/host/vmc-supervise, base64'
+		echo 'supervisor() {'
+		echo "base64 -d <<'__SUPERVISOR__'"
+		base64 -w 76 "$SUP"
+		echo '__SUPERVISOR__'
 		echo '}'
 		cat <<'EOF'
 case ${1:-} in
@@ -103,43 +121,36 @@ cfg_get "$TEST" timeout 90; tmo=$REPLY
 if [ -n "${ACCEL:-}" ]; then acc=$ACCEL; else vmc_default_accel "$arch"; acc=$REPLY; fi
 case $acc in kvm | tcg) ;; *) echo "ACCEL must be kvm or tcg" >&2; exit 2 ;; esac
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vmc-standalone.XXXXXX") || exit 2
-trap 'vmc_kill_runs; rm -rf "$dir"' EXIT
-trap 'exit 130' INT TERM
-export VMC_BUILDDIR=$dir/build VMC_RUN_STATEDIR=$dir
+trap 'rm -rf "$dir"' EXIT
+export VMC_BUILDDIR=$dir/build
 mkdir -p "$(dirname "$VMC_BUILDDIR/$ART")" || exit 2
 payload >"$VMC_BUILDDIR/$ART" || exit 2
-result() {	# RESULT REASON CHECKS: one line like run_tests.sh, then exit
-	local d=""
-	[ -n "$CHECKS" ] && d=" ($CHECKS checks)"
-	[ -n "$REASON" ] && d+=" - $REASON"
-	echo "$RESULT $TEST [qemu-$acc]$d"
-	for l in "${DETAILS[@]}"; do echo "  $l"; done
-	case $RESULT in PASS | XFAIL | SKIP) exit 0 ;; *) exit 1 ;; esac
+supervisor >"$dir/vmc-supervise" && chmod +x "$dir/vmc-supervise" || exit 2
+# result VERDICT REASON: a run that does not happen
+result() {
+	echo "$1 $TEST [qemu-$acc] ($2)"
+	case $1 in SKIP) exit 0 ;; *) exit 1 ;; esac
 }
-CHECKS="" DETAILS=()
 vmc_host_arch
 if [ "$acc" = kvm ] && { [ "$arch" != "$REPLY" ] || ! vmc_kvm_usable; }; then
-	RESULT=SKIP REASON="accel=kvm needs a $arch host with a usable /dev/kvm (ACCEL=tcg runs it under TCG)"
-	result
+	result SKIP "accel=kvm needs a $arch host with a usable /dev/kvm (ACCEL=tcg runs it under TCG)"
 fi
-if ! vmc_check_caps "$TEST" qemu "$acc"; then
-	RESULT=SKIP REASON=$REPLY; result
-fi
+if ! vmc_check_caps "$TEST" qemu "$acc"; then result SKIP "$REPLY"; fi
 vmc_build_cmd "$TEST" qemu "$acc" "$tmo" "$dir/exits"
 if ! command -v "${CMD[0]}" >/dev/null 2>&1; then
-	RESULT=ERROR REASON="not found: ${CMD[0]} (install QEMU)"; result
+	result ERROR "not found: ${CMD[0]} (install QEMU)"
 fi
-vmc_quote_cmd "${CMD[@]}"; echo "# command: $REPLY"
-[ -n "$FIRMWARE" ] && echo "# firmware: $FIRMWARE"
-: >"$dir/log"
-vmc_run_watched "$tmo" "$dir/log" "${CMD[@]}"
+vmc_quote_cmd "${CMD[@]}"; echo "# command: $REPLY" >"$dir/log"
+[ -n "$FIRMWARE" ] && echo "# firmware: $FIRMWARE" >>"$dir/log"
+errata_args "$TEST" qemu "$acc" "$arch"
+# the supervisor ends the QEMU group on SIGINT/SIGTERM itself (exit 130)
+"$dir/vmc-supervise" --record "$dir/rec" --log "$dir/log" --timeout "$tmo" --kind "$EXIT_KIND" \
+	--test "$TEST" --label "qemu-$acc" --arch "$arch" "${ERRATA_ARGS[@]}" -- "${CMD[@]}"
+st=$?
 cat "$dir/log"
-if [ "$RUN_TIMEDOUT" = yes ]; then
-	RESULT=TIMEOUT REASON="no exit within $tmo s"
-else
-	vmc_classify "$TEST" qemu "$acc" "$EXIT_KIND" "$dir/log"
-fi
-result
+[ $st -eq 130 ] && exit 130
+vmc_record_verdict "$dir/rec"
+case $REPLY in PASS | XFAIL | SKIP) exit 0 ;; *) exit 1 ;; esac
 EOF
 	} >"$tmp" || return 1
 	chmod +x "$tmp" && mv "$tmp" "$f" && echo "  $f"

@@ -3,6 +3,8 @@
 # Idempotent: prints nothing and changes nothing when every package is present.
 # Runs apt-get as root, or through sudo when not root; fails with a clear
 # message when neither is possible.  `-n` only lists what is missing.
+# apt's output goes to build/setup.log (SETUP_LOG); the terminal gets one line
+# per step, and the log's tail when a step fails.
 set -u
 
 # The one list.  Add a package here with a word on what needs it.
@@ -24,6 +26,7 @@ PACKAGES=(
 	lcov                       # coverage of host-side code
 	shellcheck                 # make check lints every shell script
 	python3                    # JUnit well-formedness check in tests/runner
+	libxml2-utils              # xmllint: the second JUnit validity check in tests/runner
 	perl                       # TAP::Parser check of the TAP output in tests/runner (perl-base lacks it)
 	procps                     # pgrep: tests/runner checks that no process is left behind
 	xz-utils zstd              # scripts/vmtest unpacks .ko.xz / .ko.zst modules
@@ -68,13 +71,23 @@ if [ "$(id -u)" -ne 0 ]; then
 	fi
 fi
 
-echo "setup.sh: installing: ${missing[*]}"
+log=${SETUP_LOG:-$(cd "$(dirname "$0")/.." && pwd)/build/setup.log}
+mkdir -p "$(dirname "$log")" && : >"$log" || log=/dev/null
 export DEBIAN_FRONTEND=noninteractive
-if ! "${sudo[@]}" apt-get update -qq; then
-	echo "setup.sh: apt-get update failed" >&2
-	exit 1
-fi
-if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
-	echo "setup.sh: apt-get install failed for: ${missing[*]}" >&2
-	exit 1
-fi
+# step TEXT CMD...: one line for the step; the command's output to the log
+step() {
+	local what=$1 t0=$SECONDS
+	shift
+	printf 'setup.sh: %s ... ' "$what"
+	if "$@" >>"$log" 2>&1 </dev/null; then
+		echo "ok ($((SECONDS - t0)) s)"
+		return 0
+	fi
+	echo "FAILED (log: $log)"
+	tail -n 20 "$log" | sed 's/^/  | /' >&2
+	return 1
+}
+echo "setup.sh: ${#missing[@]} packages missing: ${missing[*]} (apt output: $log)"
+step "apt-get update" "${sudo[@]}" apt-get update -q || exit 1
+step "apt-get install ${#missing[@]} packages" \
+	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" || exit 1

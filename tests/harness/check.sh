@@ -270,14 +270,15 @@ done
 # the channel lock held; VMC_HARNESS_FAIL_AT, harness/channel.c) ends the
 # run through the normal path: exit 4, one reason line with expression,
 # file:line and errno, the vCPU's register dump, and the exit log written
-# up to the request that failed (its channel OUT is the last line)
+# up to the request that failed (its channel OUT is the last line); with
+# --console bytes, so that console lines (CONSOLE requests) are not counted
 for h in "${builds[@]}"; do
 	if [ $kvm_ok = no ]; then
 		skip "$h: TEST_ASSERT on a vCPU thread" "$kvm_why"
 		continue
 	fi
 	rm -f "$T/exits"
-	VMC_HARNESS_FAIL_AT=chan:3 run 20 "$B/$h" -t 10 --exit-log "$T/exits" "$G/hostile_badreq.flat"
+	VMC_HARNESS_FAIL_AT=chan:3 run 20 "$B/$h" -t 10 --console bytes --exit-log "$T/exits" "$G/hostile_badreq.flat"
 	sane "$h: TEST_ASSERT on a vCPU thread" || continue
 	reason=$(grep -m1 '^ERROR: ' "$T/err")
 	last=$(tail -n 1 "$T/exits" 2>/dev/null)
@@ -394,11 +395,12 @@ fi
 # per byte, > 262144 exits) leaves by default at most the first and last
 # 65536 exits plus one note; with --exit-log-cap 1000 exactly seq 0..999,
 # "# D exits dropped" with D = total - 2000, then the last 1000 in order,
-# ending with the OUT to the exit port
+# ending with the OUT to the exit port; --console bytes makes every console
+# byte of the flood one exit (the line console would send one per line)
 if [ $kvm_ok = no ]; then
 	skip "exit log capped" "$kvm_why"
 else
-	run 60 "$B/vmc-harness" -t 50 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
+	run 60 "$B/vmc-harness" -t 50 --console bytes --exit-log "$T/exits" "$G/hostile_flood.flat" 256
 	if sane "exit log capped (default)"; then
 		lines=$(grep -vc '^#' "$T/exits")
 		notes=$(grep -c '^# [0-9]* exits dropped here' "$T/exits")
@@ -408,7 +410,7 @@ else
 			fail "exit log capped (default)" "exit $RC, $lines exit lines (want 131072), $notes notes, $(wc -c <"$T/exits") bytes"
 		fi
 	fi
-	run 60 "$B/vmc-harness" -t 50 --exit-log-cap 1000 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
+	run 60 "$B/vmc-harness" -t 50 --console bytes --exit-log-cap 1000 --exit-log "$T/exits" "$G/hostile_flood.flat" 256
 	if sane "exit log capped (--exit-log-cap 1000)"; then
 		# seq of every line in order; the note's count must close the gap
 		got=$(awk '/^# [0-9]+ exits dropped here/ { d = $2; nd++; next }

@@ -4,6 +4,14 @@
 # of run (driven by tests/runner/fake-qemu.sh, and by the real x86 fixture
 # guests under QEMU when they are built), the errata file, TAP 13 and JUnit
 # output, the vmtest batch path, and shellcheck over every shell script.
+# Issue 10: the compiled supervisor and report writer (runner/): hostile
+# guests (one 16 MiB line, a flood for the whole timeout) under QEMU TCG,
+# QEMU KVM and the harness end within timeout + 2 s with a capped log and
+# nothing left; JUnit/TAP from <&"]]> and invalid UTF-8 validate (python,
+# xmllint, TAP::Parser); SIGINT/SIGTERM keep the finished runs; the linear
+# cfg parser and its parse-time refusals; runner semantics (counts, SKIP for
+# named tests, --bisect, --timeout-factor, memory, quoted args, --repeat,
+# -l, modparams, --migrate-every, --shard/--merge, --compare).
 # Contract (scripts/check.sh): one line per check, PASS/FAIL/SKIP, exit 0 when
 # nothing failed, last line "N passed, N failed, N skipped".
 set -u
@@ -64,7 +72,7 @@ args = one 'two words' "three=3"
 qemu_params = -machine q35
 harness_params = -v
 groups = g1 g2
-timeout = 7.5
+timeout = 7
 requires = kvm
 
 [beta]
@@ -77,13 +85,12 @@ EOF
 # shellcheck source=scripts/common.sh disable=SC1091
 . "$TOP/scripts/common.sh"
 if cfg_parse "$T/good.cfg" 2>"$T/err"; then
-	cfg_get alpha args; a=$REPLY
-	vmc_split_words "$a"
+	vmc_cfg_words alpha args
 	cfg_get beta runner; b=$REPLY
 	cfg_get gamma smp 1; c=$REPLY
 	if [ "${CFG_TESTS[*]}" = "alpha beta gamma" ] && [ "${#WORDS[@]}" = 3 ] &&
 		[ "${WORDS[1]}" = "two words" ] && [ "${WORDS[2]}" = three=3 ] &&
-		[ "$b" = qemu ] && [ "$c" = 1 ] && [ "${CFG[alpha.timeout]}" = 7.5 ]; then
+		[ "$b" = qemu ] && [ "$c" = 1 ] && [ "${CFG[alpha.timeout]}" = 7 ]; then
 		pass "cfg: good file parses to the right values"
 	else
 		fail "cfg: good file parses to the right values" "tests='${CFG_TESTS[*]}' args=(${WORDS[*]}) runner=$b smp=$c"
@@ -268,7 +275,7 @@ else
 fi
 # a runner stopped by a signal ends its runs: exit 130, nothing left behind
 VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs QEMU_X86=$HERE/fake-qemu.sh \
-	"$RT" --config="$T/fk.cfg" hang-long >"$T/out" 2>&1 &
+	"$RT" --config="$T/fk.cfg" --runner=qemu hang-long >"$T/out" 2>&1 &
 rpid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	pgrep -f "vmc-fake-child $T" >/dev/null && break
@@ -355,7 +362,7 @@ if [ "$tap_check" = "version=13 tests=8 planned=8 skip=2 failed=4 errors=none" ]
 else
 	fail "TAP: TAP::Parser reads it without errors" "$tap_check"
 fi
-if grep -q '^not ok [0-9]* - fail \[qemu-tcg\]$' "$T/out" && grep -q '^  ---$' "$T/out" &&
+if grep -q '^not ok [0-9]* - fail \[qemu-tcg\] (2 checks, 1 failed)$' "$T/out" && grep -q '^  ---$' "$T/out" &&
 	grep -q '^ok [0-9]* - allskip \[qemu-tcg\] # SKIP ' "$T/out"; then
 	pass "TAP: not ok with a YAML block, ok # SKIP with the reason"
 else
@@ -418,8 +425,9 @@ else
 	wait "$rpid"
 	RC=$?
 	sleep 0.2
-	if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ] && ! grep -q Killed "$T/out"; then
-		pass "vmtest: SIGTERM to the runner ends the boot at once, nothing left"
+	if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ] && ! grep -q Killed "$T/out" &&
+		grep -q '^INTERRUPTED hang-long \[vmtest' "$T/out"; then
+		pass "vmtest: SIGTERM to the runner ends the boot at once, the test INTERRUPTED, nothing left"
 	else
 		fail "vmtest: SIGTERM to the runner ends the boot at once, nothing left" "exit $RC, left: $(pgrep -af "$T" | head -n 1); $(head -n 1 "$T/out")"
 		for p in $(pgrep -f "$T/build"); do kill -KILL "$p" 2>/dev/null; done
@@ -511,6 +519,430 @@ for doc in docs/*.md; do
 		fi
 	done
 done
+
+# ------------------------------------------------------------ issue 10: cfg parser
+# 1 MB value: linear parse (the old shell parser took minutes for 80 KB)
+{ printf '[big]\nfile = fk/pass\nargs = '; head -c 1000000 /dev/zero | tr '\0' 'a'; printf '\n'; } >"$T/big.cfg"
+t0=${EPOCHREALTIME/./}
+if cfg_parse "$T/big.cfg" 2>"$T/err"; then
+	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	vmc_cfg_words big args
+	if [ "${#WORDS[0]}" -eq 1000000 ] && [ "$ms" -lt 1000 ]; then
+		pass "cfg: a 1 MB value parses in under 1 s ($ms ms)"
+	else
+		fail "cfg: a 1 MB value parses in under 1 s" "$ms ms, word of ${#WORDS[0]} bytes"
+	fi
+else
+	fail "cfg: a 1 MB value parses in under 1 s" "$(head -c 200 "$T/err")"
+fi
+bad_cfg "fractional timeout" 3 "bad value for timeout: '7.5'" $'[a]\nfile = a\ntimeout = 7.5'
+bad_cfg "too-large timeout" 3 "bad value for timeout" $'[a]\nfile = a\ntimeout = 86401'
+bad_cfg "smp above the harness's MAX_VCPUS" 3 "MAX_VCPUS" $'[a]\nfile = a\nsmp = 65'
+bad_cfg "section name like an option" 1 "looks like an option" $'[-x]\nfile = a'
+bad_cfg "memory out of range" 3 "bad value for memory" $'[a]\nfile = a\nmemory = 1'
+bad_cfg "bad modparams" 3 "bad value for modparams" $'[a]\nfile = a\nmodparams = kvm'
+bad_cfg "CRLF line" 2 "carriage return" $'[a]\r\nfile = a\r'
+printf '[a]\nfile = a\x00b\n' >"$T/nul.cfg"
+rt --config="$T/nul.cfg" -l
+if [ "$RC" -eq 2 ] && grep -q "nul.cfg:2: NUL byte" "$T/err"; then
+	pass "cfg error: NUL byte refused with file:line"
+else
+	fail "cfg error: NUL byte refused with file:line" "exit $RC: $(head -n 1 "$T/err")"
+fi
+rt --config="$T" -l
+if [ "$RC" -eq 2 ] && grep -q "is a directory" "$T/err"; then pass "usage error exits 2: --config=DIR"
+else fail "usage error exits 2: --config=DIR" "exit $RC: $(head -n 1 "$T/err")"; fi
+ERRATA=$T rt --config="$T/good.cfg" -l
+if [ "$RC" -eq 2 ] && grep -q "VMC_ERRATA=.* is a directory" "$T/err"; then pass "usage error exits 2: VMC_ERRATA=DIR"
+else fail "usage error exits 2: VMC_ERRATA=DIR" "exit $RC: $(head -n 1 "$T/err")"; fi
+
+# ------------------------------------------------------------ issue 10: reports from hostile text
+for n in nasty mostskip argv; do : >"$T/build/x86_64/fk/$n.flat"; done
+{
+	printf '[nasty]\nfile = fk/nasty\n\n[mostskip]\nfile = fk/mostskip\n\n'
+	printf '[argv]\nfile = fk/argv\nmemory = 96\nargs = one "two words" '"'"'x y'"'"'\n\n'
+	printf '[argv-h]\nfile = fk/argv\nrunner = harness\nargs = "a b" c\n\n'
+	printf '[mp]\nfile = fk/pass\nmodparams = kvm:vmc_no_such_param=1\n\n'
+	printf '[qonly]\nfile = fk/pass\nrunner = qemu\n\n'
+} >>"$T/fk.cfg"
+rt --config="$T/fk.cfg" --accel=tcg -t --junit "$T/j2.xml" nasty mostskip pass
+junit=$(python3 -c '
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+f = d.getElementsByTagName("failure")[0]
+print(len(d.getElementsByTagName("testcase")), "<&\"]]>" in f.firstChild.data, "\ufffd" in f.firstChild.data)
+' "$T/j2.xml" 2>&1)
+if [ "$junit" = "3 True True" ]; then
+	pass "JUnit: a message with <&\"]]> and invalid UTF-8 stays well-formed (python xml parser)"
+else
+	fail "JUnit: a message with <&\"]]> and invalid UTF-8 stays well-formed" "$junit"
+fi
+if command -v xmllint >/dev/null; then
+	if xmllint --noout "$T/j2.xml" 2>"$T/xl"; then pass "JUnit: xmllint accepts it"
+	else fail "JUnit: xmllint accepts it" "$(head -n 1 "$T/xl")"; fi
+else
+	skip "JUnit: xmllint accepts it" "xmllint not installed (package libxml2-utils; scripts/setup.sh)"
+fi
+if iconv -f UTF-8 -t UTF-8 "$T/out" >/dev/null 2>&1 && iconv -f UTF-8 -t UTF-8 "$T/j2.xml" >/dev/null 2>&1; then
+	pass "TAP and JUnit are valid UTF-8"
+else
+	fail "TAP and JUnit are valid UTF-8" "iconv refuses them"
+fi
+tap_check=$(perl -MTAP::Parser -e '
+	my $p = TAP::Parser->new({ tap => do { local $/; <STDIN> } });
+	my $n = 0; while (my $r = $p->next) { $n++ if $r->is_test; }
+	my @e = $p->parse_errors;
+	printf "tests=%d failed=%d errors=%s\n", $n, scalar($p->failed), @e ? join(";", @e) : "none";
+' <"$T/out" 2>&1)
+if [ "$tap_check" = "tests=3 failed=1 errors=none" ]; then
+	pass "TAP: the hostile message parses with TAP::Parser"
+else
+	fail "TAP: the hostile message parses with TAP::Parser" "$tap_check"
+fi
+rt --config="$T/fk.cfg" --accel=tcg mostskip pass
+if grep -q '^PASS mostskip \[qemu-tcg\] (3 checks, 2 skipped; most checks skipped)$' "$T/out" &&
+	grep -q '^note: PASS mostskip \[qemu-tcg\] skipped 2 of its 3 checks' "$T/out" &&
+	grep -q '^checks: 5 run, 0 failed, 2 skipped, 0 xfail$' "$T/out"; then
+	pass "counts: result line, mostly-skipped flag and check totals"
+else
+	fail "counts: result line, mostly-skipped flag and check totals" "$(grep -E 'mostskip|checks:' "$T/out" | tr '\n' '|')"
+fi
+
+# ------------------------------------------------------------ issue 10: runner semantics
+rt --config="$T/fk.cfg" --accel=tcg argv argv-h
+if grep -q "argv: .* \[-m\] \[96\] .*\[-append\] \[mem=96 one \"two words\" \"x y\"\]" "$T/logs/argv.qemu-tcg.log" &&
+	grep -q 'argv:.* \[-m\] \[64\] .*\.flat\] \["a b"\] \[c\]' "$T/logs/argv-h.harness.log"; then
+	pass "memory key -> -m and mem=N; guest words with blanks kept (QEMU -append, harness)"
+else
+	fail "memory key -> -m and mem=N; guest words with blanks kept" "$(grep -h 'argv:' "$T"/logs/argv*.log | tr '\n' '|')"
+fi
+rt --config="$T/fk.cfg" --runner=qemu --accel=tcg h-error
+if grep -q '^SKIP h-error \[qemu-tcg\] (runner = harness in ' "$T/out" && [ "$RC" -eq 0 ]; then
+	pass "a named test the runner cannot run SKIPs with the reason (exit 0)"
+else
+	fail "a named test the runner cannot run SKIPs with the reason" "exit $RC: $(head -n 2 "$T/out" | tr '\n' '|')"
+fi
+rt --config="$T/fk.cfg" --accel=tcg mp
+if grep -q '^SKIP mp \[qemu-tcg\] (needs kvm.vmc_no_such_param=1 ' "$T/out"; then
+	pass "modparams: SKIP with the module parameter it needs under QEMU"
+else
+	fail "modparams: SKIP with the module parameter it needs under QEMU" "$(grep mp "$T/out" | head -n 1)"
+fi
+rt --config="$T/fk.cfg" -l --runner=harness pass qonly
+if grep -q '^pass .* harness .*requires: -  *can run here$' "$T/out" && grep -q '^qonly .*cannot run here: runner = qemu' "$T/out"; then
+	pass "-l shows the runner and whether the test can run, with the reason"
+else
+	fail "-l shows the runner and whether the test can run, with the reason" "$(tr '\n' '|' <"$T/out")"
+fi
+for c in "pass:0" "fail:1" "hang:1" "missing:125" "h-nokvm:125"; do
+	rt --config="$T/fk.cfg" --accel=tcg --runner=qemu --bisect "${c%:*}"
+	[ "${c%:*}" = h-nokvm ] && rt --config="$T/fk.cfg" --bisect "${c%:*}"
+	if [ "$RC" = "${c#*:}" ]; then pass "--bisect ${c%:*}: exit ${c#*:}"
+	else fail "--bisect ${c%:*}: exit ${c#*:}" "exit $RC"; fi
+done
+FAKE_VMTEST_UNAVAILABLE=1 rt --config="$T/fk.cfg" --runner=vmtest --kernel="$T/bz" --bisect pass
+if [ "$RC" -eq 125 ]; then pass "--bisect: a kernel vmtest cannot boot gives 125"
+else fail "--bisect: a kernel vmtest cannot boot gives 125" "exit $RC"; fi
+rt --config="$T/fk.cfg" --accel=tcg --timeout-factor=1.5 hang
+if grep -q '^TIMEOUT hang \[qemu-tcg\] (no exit within 3 s)' "$T/out" && [ "$MS" -le 5000 ]; then
+	pass "--timeout-factor 1.5: timeout 2 s becomes 3 s ($MS ms)"
+else
+	fail "--timeout-factor 1.5: timeout 2 s becomes 3 s" "$MS ms: $(grep hang "$T/out" | head -n 1)"
+fi
+rt --config="$T/fk.cfg" --accel=tcg --repeat=3 pass
+if [ "$(grep -c '^PASS pass ' "$T/out")" -eq 3 ] && [ "$(tail -n 1 "$T/out")" = "3 passed, 0 failed, 0 skipped" ]; then
+	pass "--repeat 3 runs the test 3 times"
+else
+	fail "--repeat 3 runs the test 3 times" "$(tail -n 1 "$T/out")"
+fi
+rt --config="$T/fk.cfg" --migrate-every=5 argv-h
+if grep -q 'argv: .*\[--migrate-every\] \[5\]' "$T/logs/argv-h.harness.log"; then
+	pass "--migrate-every N goes on the harness command line"
+else
+	fail "--migrate-every N goes on the harness command line" "$(grep argv: "$T/logs/argv-h.harness.log")"
+fi
+# modparams: one vmtest boot per distinct set, the section's own passed
+printf '[mp2]\nfile = fk/fail\nmodparams = kvm:force_emulation_prefix=1\n\n' >>"$T/fk.cfg"
+FAKE_VMTEST_BOOTS=$T/boots rt --config="$T/fk.cfg" --runner=vmtest pass mp mp2 fail
+if [ "$(sort "$T/boots" | tr '\n' '|')" = "boot: kvm:force_emulation_prefix=1: mp2|boot: kvm:vmc_no_such_param=1: mp|boot:: pass fail|" ] &&
+	grep -q '^FAIL mp2 \[vmtest' "$T/out"; then
+	pass "modparams: one vmtest boot per distinct set, with --modparam"
+else
+	fail "modparams: one vmtest boot per distinct set, with --modparam" "$(tr '\n' '|' <"$T/boots" 2>&1)"
+fi
+# one rule for the KVM module: the harness's --host-info and the runner agree
+if [ -x "$TOP/build/host/vmc-harness" ]; then
+	hf=$("$TOP/build/host/vmc-harness" --host-info 2>/dev/null | sed -n 's/^flavor=//p')
+	VMC_KVM_MODULE_CACHE="" HARNESS="" vmc_kvm_module
+	case $hf in other) hf=kvm ;; esac
+	# and sysfs alone (no harness) in the harness's order: kvm_pvm first
+	VMC_KVM_MODULE_CACHE="" HARNESS=/nonexistent/vmc-harness vmc_kvm_module; sf=$REPLY
+	VMC_KVM_MODULE_CACHE="" HARNESS="" vmc_kvm_module
+	if [ "$REPLY" = "$hf" ] && [ "$sf" = "$hf" ]; then
+		pass "KVM module: runner, sysfs fallback and harness --host-info agree ($hf; /sys/module: $(cd /sys/module && printf '%s ' kvm*))"
+	else
+		fail "KVM module: runner and harness --host-info agree" "runner '$REPLY', sysfs '$sf', harness '$hf'"
+	fi
+else
+	skip "KVM module: runner and harness --host-info agree" "harness not built (make)"
+fi
+# shards, merge, compare
+sel4="pass fail allskip crash nosummary s-pass"
+# shellcheck disable=SC2086 # a list of names
+{
+	rt --config="$T/fk.cfg" --arch=all --accel=tcg --results="$T/rA" $sel4; cp "$T/out" "$T/full"
+	rt --config="$T/fk.cfg" --arch=all --accel=tcg --results="$T/s1" --shard=1/2 $sel4
+	rt --config="$T/fk.cfg" --arch=all --accel=tcg --results="$T/s2" --shard=2/2 $sel4
+	rt --merge "$T/s1" "$T/s2"; cp "$T/out" "$T/merged"
+}
+strip() { sed -n '/^Summary/,$p' "$1" | grep -v '^Summary' | awk '{print $1, $2, $3}'; }
+if [ -n "$(strip "$T/full")" ] && [ "$(strip "$T/full")" = "$(strip "$T/merged")" ] && [ "$RC" -eq 1 ]; then
+	pass "--merge of a 2-shard run equals the unsharded summary"
+else
+	fail "--merge of a 2-shard run equals the unsharded summary" "$(diff <(strip "$T/full") <(strip "$T/merged") | head -n 3 | tr '\n' '|')"
+fi
+rt -t --merge "$T/s1" "$T/s2"
+tap_check=$(perl -MTAP::Parser -e '
+	my $p = TAP::Parser->new({ tap => do { local $/; <STDIN> } });
+	my $n = 0; while (my $r = $p->next) { $n++ if $r->is_test; }
+	my @e = $p->parse_errors;
+	printf "tests=%d planned=%d errors=%s\n", $n, $p->tests_planned, @e ? join(";", @e) : "none";
+' <"$T/out" 2>&1)
+if [ "$tap_check" = "tests=6 planned=6 errors=none" ]; then pass "--merge -t: TAP::Parser reads the merged TAP ($tap_check)"
+else fail "--merge -t: TAP::Parser reads the merged TAP" "$tap_check"; fi
+# --kernel=debian:VERSION reaches vmtest (whose label then names it)
+rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:6.12 pass
+if grep -q '^PASS pass \[vmtest:6.12-fake\]' "$T/out"; then pass "--kernel=debian:6.12 goes to vmtest as --debian-kernel 6.12"
+else fail "--kernel=debian:6.12 goes to vmtest as --debian-kernel 6.12" "$(head -n 1 "$T/out")"; fi
+rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:latest pass
+if [ "$RC" -eq 2 ]; then pass "usage error exits 2: --kernel=debian:latest"
+else fail "usage error exits 2: --kernel=debian:latest" "exit $RC"; fi
+FAKE_PASS_FAILS=1 rt --config="$T/fk.cfg" --accel=tcg --results="$T/rB" pass fail
+rt --compare "$T/rA" "$T/rB"
+if [ "$RC" -eq 1 ] && grep -q '^pass  two holds  PASS -> FAIL$' "$T/out" &&
+	grep -q '^pass  (verdict)  PASS -> FAIL$' "$T/out" && ! grep -q '^fail  fixture' "$T/out" &&
+	! grep -q 'one holds' "$T/out" && grep -qE '^4 checks in both, [0-9]+ differences$' "$T/out"; then
+	pass "--compare prints the per-check differences (key without the seen value)"
+else
+	fail "--compare prints the per-check differences" "exit $RC: $(tr '\n' '|' <"$T/out" | head -c 400)"
+fi
+
+# ------------------------------------------------------------ issue 10: interrupts
+# SIGINT / SIGTERM mid-run: finished runs reported, JUnit error, TAP Bail
+# out!, the log closed with "# result:", exit 130, nothing left
+for sig in INT TERM; do
+	# (perl: a background job of a script starts with SIGINT ignored, and
+	# bash cannot trap a signal ignored at entry)
+	VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs VMC_ERRATA=$T/no-errata QEMU_X86=$HERE/fake-qemu.sh \
+		perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' \
+		"$RT" --config="$T/fk.cfg" --accel=tcg -t --junit "$T/ji.xml" pass hang-long >"$T/out" 2>"$T/err" &
+	rpid=$!
+	for _ in $(seq 25); do pgrep -f "vmc-fake-child $T" >/dev/null && break; sleep 0.2; done
+	t0=${EPOCHREALTIME/./}
+	kill -"$sig" "$rpid"
+	wait "$rpid"
+	RC=$?
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	left=$(pgrep -af "$T/build" | head -n 2)
+	jok=$(python3 -c '
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+print(len(d.getElementsByTagName("testcase")), d.getElementsByTagName("error")[0].getAttribute("type"))
+' "$T/ji.xml" 2>&1)
+	tok=$(perl -MTAP::Parser -e '
+		my $p = TAP::Parser->new({ tap => do { local $/; <STDIN> } });
+		my $b = 0; while (my $r = $p->next) { $b++ if $r->is_bailout; }
+		my @e = $p->parse_errors; print "bail=$b\n";
+	' <"$T/out" 2>&1)
+	if [ "$RC" -eq 130 ] && [ -z "$left" ] && [ "$MS" -le 3000 ] && [ "$jok" = "2 INTERRUPTED" ] &&
+		[ "$tok" = "bail=1" ] && grep -q '^# 1 passed, 0 failed, 0 skipped$' "$T/out" &&
+		grep -q '^# result: INTERRUPTED' "$T/logs/hang-long.qemu-tcg.log"; then
+		pass "SIG$sig mid-run: exit 130 in $MS ms, tally of finished runs, JUnit error, TAP Bail out!, # result: in the log, nothing left"
+	else
+		fail "SIG$sig mid-run: exit 130, tally, JUnit, Bail out!, nothing left" "exit $RC, $MS ms, junit '$jok', tap '$tok', left '$left': $(tail -n 2 "$T/out" | tr '\n' '|')"
+		for p in $(pgrep -f "$T/build"); do kill -KILL "$p" 2>/dev/null; done
+	fi
+done
+
+# ------------------------------------------------------------ issue 10: no byte lost below the cap
+# (the old shell watcher cut 12 % of a flood's lines under load)
+"$TOP/build/host/vmc-supervise" --record "$T/seq.rec" --log "$T/seq.log" --cap 4000000 --timeout 20 \
+	-- seq 1 200000
+n=$(grep -c -x -E '[0-9]+' "$T/seq.log")
+if [ "$n" -eq 200000 ] && grep -q -x 200000 "$T/seq.log" && [ "$(sed -n 100000p "$T/seq.log")" = 100000 ]; then
+	pass "console copy: 200000 lines below the cap all reach the log, in order"
+else
+	fail "console copy: 200000 lines below the cap all reach the log" "$n lines"
+fi
+
+# ------------------------------------------------------------ standalone scripts
+# scripts/mkstandalone.sh embeds the payload and vmc-supervise: the script
+# runs and classifies the test without the tree
+if [ -e "$TOP/build/x86_64/x86/selftest.flat" ] && command -v qemu-system-x86_64 >/dev/null; then
+	VMC_STANDALONE_DIR=$T/sa "$TOP/scripts/mkstandalone.sh" selftest >/dev/null 2>"$T/err"
+	(cd / && ACCEL=tcg "$T/sa/selftest" >"$T/out" 2>&1)
+	RC=$?
+	if [ "$RC" -eq 0 ] && grep -q '^# result: PASS' "$T/out" && grep -q '^SUMMARY: ' "$T/out"; then
+		pass "standalone selftest (mkstandalone.sh): runs under TCG from / and PASSes"
+	else
+		fail "standalone selftest (mkstandalone.sh)" "exit $RC: $(tail -n 1 "$T/out") $(head -n 1 "$T/err")"
+	fi
+else
+	skip "standalone selftest (mkstandalone.sh)" "build/x86_64/x86/selftest.flat or qemu-system-x86_64 missing (make; scripts/setup.sh)"
+fi
+
+# ------------------------------------------------------------ issue 10: the tools under ASan/UBSan
+# random and hostile bytes through the ASan/UBSan builds: no crash, no
+# sanitizer report, a record (or a clean refusal) every time
+SB=$TOP/build/host
+if [ ! -x "$SB/vmc-supervise-asan" ] || [ ! -x "$SB/vmc-report-asan" ] || [ ! -x "$SB/vmc-cfg-asan" ]; then
+	skip "runner tools under ASan/UBSan" "not built (make check builds build/host/vmc-*-asan)"
+else
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+	head -c 2097152 /dev/urandom >"$T/rnd"
+	{
+		head -c 300000 /dev/urandom | tr -d '\n'; echo
+		printf 'SUMMARY: 99999999999999999999 tests, -1 failed\nSUMMARY: 3 tests, 1 failed, 9 skipped, 9 expected failures\n'
+		printf 'FAIL: %.0s\n' $(seq 400); printf 'EXIT: STATUS=9\nEXIT: STATUS=\nSKIP: /dev/kvm\nTIMEOUT: \nERROR: \x00\n'
+		printf 'qemu-system-: x\nqemu-system-x86_64: \xff\n\r\r\r\n'
+	} >"$T/hostile"
+	ok=yes why=""
+	for input in rnd hostile; do
+		for kind in debug-exit exit-line harness; do
+			for rc in 1 3 4 77 124 2; do
+				"$SB/vmc-supervise-asan" --record "$T/sr.rec" --log "$T/sr.log" --cap 5000 --kind "$kind" \
+					--test t --errata 'FAIL*' why --errata '*' any --from "$T/$input" --rc "$rc" 2>"$T/san"
+				st=$?
+				if [ $st -ne 0 ] || [ -s "$T/san" ] || ! vmc_record_verdict "$T/sr.rec"; then
+					ok=no why="supervise --from $input --kind $kind --rc $rc: exit $st: $(head -c 200 "$T/san")"
+					break 3
+				fi
+				for m in line summary; do
+					if ! "$SB/vmc-report-asan" "$m" "$T/sr.rec" >/dev/null 2>"$T/san" || [ -s "$T/san" ]; then
+						ok=no why="report $m on the $input record: $(head -c 200 "$T/san")"; break 4
+					fi
+				done
+				if ! "$SB/vmc-report-asan" junit --out "$T/sr.xml" "$T/sr.rec" 2>"$T/san" || [ -s "$T/san" ] ||
+					! python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$T/sr.xml" 2>"$T/san"; then
+					ok=no why="junit from the $input record: $(head -c 200 "$T/san")"; break 3
+				fi
+			done
+		done
+	done
+	# run mode: a command that writes random bytes to both streams
+	"$SB/vmc-supervise-asan" --record "$T/sr.rec" --log "$T/sr.log" --cap 1000 --timeout 10 --kind harness \
+		-- sh -c "cat '$T/rnd'; cat '$T/hostile' >&2; exit 3" 2>"$T/san" || ok=no why="run mode: exit $?"
+	[ -s "$T/san" ] && { ok=no why="run mode: $(head -c 200 "$T/san")"; }
+	# records with random bytes flipped: read back or refused, never a crash
+	for i in $(seq 20); do
+		cp "$T/sr.rec" "$T/bad.rec"
+		printf '\xff\x00\n\\x' | dd of="$T/bad.rec" bs=1 seek=$((RANDOM % 200)) conv=notrunc status=none
+		"$SB/vmc-report-asan" line "$T/bad.rec" >/dev/null 2>"$T/san"
+		st=$?
+		if [ $st -gt 2 ] || grep -q -E 'ERROR: AddressSanitizer|runtime error' "$T/san"; then
+			ok=no why="report line on a damaged record: exit $st: $(head -c 200 "$T/san")"; break
+		fi
+	done
+	# the cfg parser on random bytes and on the project's cfg with bytes flipped
+	for i in $(seq 10); do
+		if [ "$i" -eq 1 ]; then cp "$T/rnd" "$T/r.cfg"; else
+			cp "$TOP/unittests.cfg" "$T/r.cfg"
+			head -c 8 /dev/urandom | dd of="$T/r.cfg" bs=1 seek=$((RANDOM % 3000)) conv=notrunc status=none
+		fi
+		"$SB/vmc-cfg-asan" "$T/r.cfg" >/dev/null 2>"$T/san"
+		st=$?
+		if [ $st -ne 0 ] && [ $st -ne 2 ] || grep -q -E 'ERROR: AddressSanitizer|runtime error' "$T/san"; then
+			ok=no why="cfg parser on damaged input: exit $st: $(grep -m1 -E 'ERROR|runtime' "$T/san")"; break
+		fi
+	done
+	if [ $ok = yes ]; then
+		pass "runner tools under ASan/UBSan: random and hostile console, records and cfg files, no report"
+	else
+		fail "runner tools under ASan/UBSan: random and hostile input" "$why"
+	fi
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+# ------------------------------------------------------------ issue 10: hostile guests, every runner
+HG=$TOP/build/x86_64/tests/guests
+if [ ! -e "$HG/hostile_longline.flat" ] || [ ! -e "$HG/hostile_floodall.flat" ]; then
+	skip "hostile guests under every runner" "not built (make builds build/x86_64/tests/guests/hostile_*.flat)"
+else
+	mkdir -p "$T/hg/build/x86_64/tests/guests"
+	cp "$HG/hostile_longline.flat" "$HG/hostile_floodall.flat" "$T/hg/build/x86_64/tests/guests/"
+	printf '[longline]\nfile = tests/guests/hostile_longline\ntimeout = 4\n\n[floodall]\nfile = tests/guests/hostile_floodall\ntimeout = 3\n' >"$T/hg.cfg"
+	declare -a runners=("--runner=qemu --accel=tcg")
+	vmc_kvm_usable && runners+=("--runner=qemu --accel=kvm")
+	[ -x "$TOP/build/host/vmc-harness" ] && vmc_kvm_usable && runners+=("--runner=harness")
+	for r in "${runners[@]}"; do
+		read -ra ro <<<"$r"
+		for g in longline floodall; do
+			t0=${EPOCHREALTIME/./}
+			VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_ERRATA=$T/no-errata VMC_LOG_CAP=16384 \
+				"$RT" --config="$T/hg.cfg" "${ro[@]}" "$g" >"$T/out" 2>&1
+			MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+			tmo=4; [ $g = floodall ] && tmo=3
+			log=$(find "$T/hglogs" -name "$g.*" -newer "$T/hg.cfg" -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2)
+			sz=$(stat -c %s "$log" 2>/dev/null || echo 0)
+			line=$(grep -E "^[A-Z]+ $g " "$T/out")
+			want=TIMEOUT
+			# the long line may finish in time: then the verdict is PASS
+			[ $g = longline ] && [[ $line == PASS* ]] && want=PASS
+			left=$(pgrep -af "$T/hg" | head -n 1)
+			if [[ $line == "$want $g "* ]] && [ "$MS" -le $((tmo * 1000 + 2000)) ] && [ -z "$left" ] &&
+				[ "$sz" -le $((16384 + 4096)) ] && { [ $want = PASS ] || grep -q '^# console: .* dropped' "$log"; }; then
+				pass "hostile $g [$r]: $want in $MS ms (timeout $tmo s), log $sz bytes with the drop note, nothing left"
+			else
+				fail "hostile $g [$r]: within timeout + 2 s, capped log, right verdict" "$MS ms, log $sz bytes, '$line', left '$left'"
+				for p in $(pgrep -f "$T/hg"); do kill -KILL "$p" 2>/dev/null; done
+			fi
+		done
+	done
+	# SIGINT / SIGTERM at other moments (while the runner starts, QEMU
+	# boots): nothing left either
+	early=yes
+	for d in 0.05 0.15 0.3 0.6; do
+		for sig in INT TERM; do
+			VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_LOG_CAP=16384 \
+				perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' \
+				"$RT" --config="$T/hg.cfg" --runner=qemu --accel=tcg floodall longline -j 2 >"$T/out" 2>&1 &
+			rpid=$!
+			sleep "$d"
+			kill -"$sig" "$rpid"
+			wait "$rpid"
+			RC=$?
+			sleep 0.1
+			left=$(pgrep -af "$T/hg" | head -n 1)
+			if [ -n "$left" ] || { [ "$RC" -ne 130 ] && [ "$RC" -ne 1 ]; }; then
+				early="SIG$sig after $d s: exit $RC, left '$left'"
+				for p in $(pgrep -f "$T/hg"); do kill -KILL "$p" 2>/dev/null; done
+				break 2
+			fi
+		done
+	done
+	if [ "$early" = yes ]; then
+		pass "SIGINT/SIGTERM 0.05 .. 0.6 s into a run: nothing left behind"
+	else
+		fail "SIGINT/SIGTERM early in a run: nothing left behind" "$early"
+	fi
+	# SIGTERM in the middle of a flood: ends at once, nothing left
+	VMC_BUILDDIR=$T/hg/build VMC_LOGDIR=$T/hglogs VMC_LOG_CAP=16384 \
+		"$RT" --config="$T/hg.cfg" --runner=qemu --accel=tcg floodall >"$T/out" 2>&1 &
+	rpid=$!
+	sleep 1
+	t0=${EPOCHREALTIME/./}
+	kill -TERM "$rpid"
+	wait "$rpid"
+	RC=$?
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	left=$(pgrep -af "$T/hg" | head -n 1)
+	if [ "$RC" -eq 130 ] && [ "$MS" -le 2000 ] && [ -z "$left" ]; then
+		pass "SIGTERM during a console flood: exit 130 in $MS ms, nothing left"
+	else
+		fail "SIGTERM during a console flood: exit 130, nothing left" "exit $RC after $MS ms, left '$left'"
+		for p in $(pgrep -f "$T/hg"); do kill -KILL "$p" 2>/dev/null; done
+	fi
+fi
 
 # ------------------------------------------------------------ shellcheck
 if ! command -v shellcheck >/dev/null; then

@@ -5,6 +5,8 @@
 # payload's base name, so each classification path can be driven without a
 # guest build:
 #   pass fail hang nosummary allskip crash disagree   (like the fixture guests)
+#   nasty    a FAIL message with <&"]]> and bytes that are not UTF-8
+#   mostskip PASS with 2 of 3 checks skipped;  argv  prints its arguments
 #   kvmerr   prints QEMU's "KVM internal error" and then hangs, as QEMU does
 #   badkern  fails like QEMU with a kernel it cannot load
 #   s-*      s390x style: prints EXIT: STATUS=v (s-pass s-fail s-noexit)
@@ -24,9 +26,35 @@ done
 name=$(basename "${kernel%.*}")
 case $name in
 pass)
-	echo "PASS: one holds"
-	echo "PASS: two holds"
+	if [ -n "${FAKE_PASS_FAILS:-}" ]; then
+		# for --compare: the same run with other seen values (in the
+		# middle of the first message) and its second check failing
+		echo "PASS: one holds: 234 reads stayed in KVM (234)"
+		echo "FAIL: two holds (saw 2)"
+		echo "SUMMARY: 2 tests, 1 failed, 0 skipped, 0 expected failures"
+		exit 3
+	fi
+	echo "PASS: one holds: 224 reads stayed in KVM (224)"
+	echo "PASS: two holds (saw 1)"
 	echo "SUMMARY: 2 tests, 0 failed, 0 skipped, 0 expected failures"
+	exit 1 ;;
+nasty)
+	# XML/TAP/YAML specials and bytes that are not UTF-8 in check messages
+	printf 'PASS: fine\n'
+	printf 'FAIL: a <&"]]> b \xff\xfe\x01 c # not a TAP directive: x\n'
+	printf 'SUMMARY: 2 tests, 1 failed, 0 skipped, 0 expected failures\n'
+	exit 3 ;;
+mostskip)
+	echo "PASS: one"
+	echo "SKIP: two (needs X)"
+	echo "SKIP: three (needs X)"
+	echo "SUMMARY: 3 tests, 0 failed, 2 skipped, 0 expected failures"
+	exit 1 ;;
+argv)
+	# prints its command line: the runner's command construction
+	printf 'INFO: argv:'; printf ' [%s]' "$@"; printf '\n'
+	echo "PASS: ran"
+	echo "SUMMARY: 1 tests, 0 failed, 0 skipped, 0 expected failures"
 	exit 1 ;;
 fail)
 	echo "PASS: first check holds"
