@@ -468,6 +468,8 @@ static void classify(long rc, bool timed_out, int interrupted, double secs, doub
 				all = false;
 		}
 		if (all) {
+			/* every failure is a listed host bug: count them as expected */
+			c_failed = 0, c_xfail = x + f;
 			set("XFAIL", "%ld known failures (errata)", f);
 			for (long i = 0; i < st.nfails; i++)
 				for (int k = 0; k < n_errata; k++)
