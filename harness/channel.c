@@ -36,31 +36,59 @@ static unsigned noanswer_warnings;	/* rate limit for hostile guests */
 static uint64_t nr_requests;		/* requests served (chan_lock) */
 
 /*
- * tests/harness only: VMC_HARNESS_REWRITE_OP=<op> makes the harness itself
- * fill the guest's copy of every block of that op after the header with
- * 0xa5 between the handler and the write-back, as another vCPU rewriting
- * the block while it is served would; the guest then checks that only the
- * op's output fields were written back (tests/guests/hostile_chanrules.c).
+ * tests/harness only: VMC_HARNESS_REWRITE_OP=<op>[,<op>...] (up to 16 ops)
+ * makes the harness itself fill the guest's copy of every block of those
+ * ops after the header with 0xa5 between the handler and the write-back, as
+ * another vCPU rewriting the block while it is served would; the guest then
+ * checks that only the op's output fields were written back
+ * (tests/guests/hostile_chanrules.c).  Read once.
  */
-static void inject_rewrite(const struct chan_ctx *ctx)
+static bool rewrite_op(uint32_t op)
 {
 	static int parsed;
-	static long op = -1;
+	static long ops[16];
+	static unsigned nr;
 	const char *e;
-	struct vmc_req_hdr hdr;
-	uint8_t *p;
+	char *end;
 
 	if (!parsed) {
 		parsed = 1;
 		e = getenv("VMC_HARNESS_REWRITE_OP");
-		if (e)
-			op = strtol(e, NULL, 0);
+		while (e && *e && nr < ARRAY_SIZE(ops)) {
+			ops[nr] = strtol(e, &end, 0);
+			if (end == e)
+				break;
+			nr++;
+			e = *end == ',' ? end + 1 : end;
+		}
 	}
-	if (op < 0 || gpa_read(ctx->vm, ctx->gpa, &hdr, sizeof(hdr)) < 0 || hdr.op != op)
+	for (unsigned i = 0; i < nr; i++)
+		if (ops[i] == (long)op)
+			return true;
+	return false;
+}
+
+static void inject_rewrite(const struct chan_ctx *ctx)
+{
+	struct vmc_req_hdr hdr;
+	uint8_t *p;
+
+	if (gpa_read(ctx->vm, ctx->gpa, &hdr, sizeof(hdr)) < 0 || !rewrite_op(hdr.op))
 		return;
 	p = gpa_ptr(ctx->vm, ctx->gpa, ctx->argsz);
 	if (p)
 		memset(p + sizeof(hdr), 0xa5, ctx->argsz - sizeof(hdr));
+}
+
+void chan_out_range(struct chan_ctx *ctx, uint32_t off, uint32_t end)
+{
+	TEST_ASSERT(ctx->nr_out < CHAN_OUT_MAX && off < end,
+		    "channel: an op declares more than %d output ranges or an empty one",
+		    CHAN_OUT_MAX);
+	ctx->out[ctx->nr_out].off = off;
+	ctx->out[ctx->nr_out].end = end;
+	ctx->nr_out++;
+	ctx->out_declared = true;
 }
 
 static const struct chan_op *find_op(uint32_t op)
@@ -98,21 +126,22 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 	/* the copy's header is what the handler may rely on */
 	memcpy(copy, hdr, sizeof(*hdr));
 	ctx->argsz = hdr->argsz;
-	ctx->out_off = ctx->out_end = 0;
+	ctx->out_declared = false;
+	ctx->nr_out = 0;
 	ret = op->handler(ctx, copy, hdr->argsz);
-	lo = ctx->out_off;
-	hi = ctx->out_end;
-	if (!lo && !hi) {
-		lo = sizeof(*hdr);	/* declared nothing: the whole block */
-		hi = hdr->argsz;
+	if (!ctx->out_declared) {
+		/* declared nothing: the whole block after the header */
+		ctx->out[0].off = sizeof(*hdr);
+		ctx->out[0].end = hdr->argsz;
+		ctx->nr_out = 1;
 	}
-	if (lo < sizeof(*hdr))
-		lo = sizeof(*hdr);
-	if (hi > hdr->argsz)
-		hi = hdr->argsz;
 	inject_rewrite(ctx);
-	if (lo < hi)
-		gpa_write(ctx->vm, ctx->gpa + lo, (uint8_t *)copy + lo, hi - lo);
+	for (uint32_t i = 0; i < ctx->nr_out; i++) {
+		lo = ctx->out[i].off < sizeof(*hdr) ? sizeof(*hdr) : ctx->out[i].off;
+		hi = ctx->out[i].end > hdr->argsz ? hdr->argsz : ctx->out[i].end;
+		if (lo < hi)
+			gpa_write(ctx->vm, ctx->gpa + lo, (uint8_t *)copy + lo, hi - lo);
+	}
 	free(copy);
 	return ret;
 }

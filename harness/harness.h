@@ -207,6 +207,7 @@ void exitlog_close(void);
 const char *exit_reason_name(uint32_t reason);
 
 /* ---- channel.c ---- */
+#define CHAN_OUT_MAX	4
 struct chan_ctx {
 	struct vm *vm;
 	struct vcpu *vcpu;
@@ -214,18 +215,22 @@ struct chan_ctx {
 	uint32_t argsz;		/* its size */
 	uint64_t seq;		/* exit-log seq of the channel OUT itself */
 	/*
-	 * The op's output fields, bytes [out_off, out_end) of the block: the
-	 * handler declares them first thing (CHAN_OUT / CHAN_NO_OUT), and the
-	 * channel writes back only those (whatever ret is), then ret.  A
-	 * handler that declares nothing gets the whole copy written back.
+	 * The op's output fields: up to CHAN_OUT_MAX byte ranges [off, end) of
+	 * the block.  The handler declares them first thing (CHAN_OUT once per
+	 * contiguous run of output fields, or CHAN_NO_OUT), and the channel
+	 * writes back only those (whatever ret is), then ret.  A handler that
+	 * declares nothing gets the whole copy written back.
 	 */
-	uint32_t out_off, out_end;
+	bool out_declared;
+	uint32_t nr_out;
+	struct { uint32_t off, end; } out[CHAN_OUT_MAX];
 };
-#define CHAN_OUT(ctx, type, first, last) do {					\
-	(ctx)->out_off = offsetof(type, first);					\
-	(ctx)->out_end = offsetof(type, last) + sizeof(((type *)0)->last);	\
-} while (0)
-#define CHAN_NO_OUT(ctx) ((ctx)->out_off = (ctx)->out_end = sizeof(struct vmc_req_hdr))
+/* add one range of output fields, first..last of type (harness bug: > CHAN_OUT_MAX) */
+void chan_out_range(struct chan_ctx *ctx, uint32_t off, uint32_t end);
+#define CHAN_OUT(ctx, type, first, last)					\
+	chan_out_range((ctx), offsetof(type, first),				\
+		       offsetof(type, last) + sizeof(((type *)0)->last))
+#define CHAN_NO_OUT(ctx) ((ctx)->out_declared = true)
 /*
  * One op.  The handler gets a host copy of the block (the snapshot: argsz
  * bytes, already checked against min_argsz/max_argsz), declares its output

@@ -181,6 +181,7 @@ static int32_t op_zone(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	unsigned i;
 	int r;
 
+	CHAN_OUT(ctx, struct vmc_coal_zone, kvm_ret, kvm_ret);
 	(void)argsz;
 	if (c->action == VMC_COAL_REGISTER)
 		req = KVM_REGISTER_COALESCED_MMIO;
@@ -218,7 +219,10 @@ static int32_t op_info(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_coal_info *c = block;
 
+	CHAN_OUT(ctx, struct vmc_coal_info, page_offset, zones);
 	(void)argsz;
+	if (c->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	pthread_mutex_lock(&coal_lock);
 	c->page_offset = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 	c->mapped = ring_vm == ctx->vm && ring_vm_fd == ctx->vm->vm_fd &&
@@ -228,7 +232,6 @@ static int32_t op_info(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	c->zones = 0;
 	for (unsigned i = 0; i < nr_zones; i++)
 		c->zones += zones[i].active;
-	c->pad = 0;
 	pthread_mutex_unlock(&coal_lock);
 	return 0;
 }

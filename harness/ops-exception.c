@@ -53,6 +53,7 @@ static int32_t op_cap(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_exc_cap *c = block;
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXCEPTION_PAYLOAD };
 
+	CHAN_OUT(ctx, struct vmc_exc_cap, kvm_ret, kvm_ret);
 	(void)argsz;
 	cap.args[0] = c->enable;
 	pthread_mutex_lock(&exc_lock);
@@ -70,8 +71,13 @@ static int32_t op_inject(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct kvm_vcpu_events e;
 	int r;
 
+	/* out: set_ret, get_ret, got (set, pad and inject_flags are the guest's) */
+	CHAN_OUT(ctx, struct vmc_exc_inject, set_ret, set_ret);
+	CHAN_OUT(ctx, struct vmc_exc_inject, get_ret, get_ret);
+	CHAN_OUT(ctx, struct vmc_exc_inject, got, got);
 	(void)argsz;
-	if (in->inject_flags & ~VMC_EXC_F_MIGRATE || in->pad)
+	if (in->inject_flags & ~VMC_EXC_F_MIGRATE || in->pad ||
+	    s->pad[0] || s->pad[1] || s->pad[2])
 		return -VMC_EINVAL;
 	if ((in->inject_flags & VMC_EXC_F_MIGRATE) && !harness_migrate_now)
 		return -VMC_EOPNOTSUPP;
@@ -79,6 +85,7 @@ static int32_t op_inject(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	if (r) {
 		in->set_ret = r;
 		in->get_ret = r;
+		memset(&in->got, 0, sizeof(in->got));
 		return 0;
 	}
 	e.flags = s->flags;
@@ -106,10 +113,13 @@ static int32_t op_get(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_exc_get *g = block;
 	struct kvm_vcpu_events e;
 
+	CHAN_OUT(ctx, struct vmc_exc_get, get_ret, get_ret);
+	CHAN_OUT(ctx, struct vmc_exc_get, got, got);
 	(void)argsz;
+	if (g->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	g->get_ret = get_events(ctx->vcpu, &e);
 	to_state(&e, &g->got);
-	g->pad = 0;
 	return 0;
 }
 

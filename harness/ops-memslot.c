@@ -90,6 +90,7 @@ static int32_t op_set(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_slot_set *s = block;
 
+	CHAN_OUT(ctx, struct vmc_slot_set, kvm_ret, kvm_ret);
 	(void)argsz;
 	if (s->pad)
 		return -VMC_EINVAL;
@@ -110,7 +111,7 @@ static int32_t op_fill(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_slot_fill *f = block;
 	uint64_t *w;
 
-	(void)ctx;
+	CHAN_NO_OUT(ctx);
 	(void)argsz;
 	if (f->backing >= VMC_SLOT_BACKINGS || f->pad)
 		return -VMC_EINVAL;
@@ -127,6 +128,8 @@ static int32_t op_many(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct vmc_slot_many *m = block;
 	bool create = m->action == VMC_SLOT_MANY_CREATE;
 
+	CHAN_OUT(ctx, struct vmc_slot_many, done, done);
+	CHAN_OUT(ctx, struct vmc_slot_many, kvm_ret, kvm_ret);
 	(void)argsz;
 	if ((!create && m->action != VMC_SLOT_MANY_DELETE) || m->count > MANY_MAX || m->pad ||
 	    m->first == 0 || m->first > 0xffff || m->count > 0x10000 - m->first ||
@@ -164,6 +167,7 @@ static int32_t op_info(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_slot_info *i = block;
 
+	CHAN_OUT(ctx, struct vmc_slot_info, nr_memslots, slots);
 	(void)argsz;
 	i->nr_memslots = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	i->multi_as = ioctl(ctx->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MULTI_ADDRESS_SPACE);

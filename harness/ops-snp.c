@@ -125,7 +125,10 @@ static int32_t op_snp_probe(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	struct utsname u;
 	unsigned maj = 0, min = 0;
 
+	CHAN_OUT(ctx, struct vmc_snp_probe, kernel_major, param_sev_snp);
 	(void)argsz;
+	if (p->pad)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &maj, &min) != 2)
 		maj = min = 0;
 	p->kernel_major = maj;
@@ -246,7 +249,12 @@ static int32_t op_snp_launch(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	uint32_t calls, cons;
 	int32_t r;
 
+	/* out: everything but pad0 and pad1; steps not reached keep the request's values */
+	CHAN_OUT(ctx, struct vmc_snp_launch, create_vm, big_consistent);
+	CHAN_OUT(ctx, struct vmc_snp_launch, bad_cpuid_ret, finish_fw);
 	(void)argsz;
+	if (l->pad0 || l->pad1)
+		return -VMC_EINVAL;	/* padding must be 0 */
 	r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
 	if (r <= 0 || !(r & (1 << KVM_X86_SNP_VM)))
 		return -VMC_EOPNOTSUPP;

@@ -11,7 +11,8 @@
 #    requests (PASS: the guest checks the error codes itself), the channel's
 #    rules on padding, output buffers overlapping the block, the client
 #    version and a block rewritten while it is served (hostile_chanrules,
-#    with VMC_HARNESS_REWRITE_OP for the last), console and
+#    with VMC_HARNESS_REWRITE_OP for the last: HELLO and every op of the
+#    coalesced, exception, memslot and SNP families), console and
 #    LOG flood (output capped, one note, verdict kept; nothing lost through a pipe
 #    that stalls while the kick timer fires), triple fault (ERROR naming
 #    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
@@ -209,7 +210,9 @@ guest() {
 guest hostile_badreq 60 1 "" -t 50
 guest hostile_ring 60 1 "" -t 50
 guest hostile_chanrules 30 1 "" -t 20
-VMC_HARNESS_REWRITE_OP=1 guest hostile_chanrules 30 1 "" -t 20 -- rewrite
+# HELLO and every op of families 0x05-0x08 rewritten while served
+rw_ops=1,0x501,0x502,0x601,0x602,0x603,0x701,0x702,0x703,0x704,0x801,0x802
+VMC_HARNESS_REWRITE_OP=$rw_ops guest hostile_chanrules 30 1 "" -t 20 -- rewrite
 # coalesced / exception / memslot families: the harness's bookkeeping; the
 # drained ring entries must be in --exit-log as COALESCED lines, in order
 guest k420_bookkeeping 60 1 "" -t 50 --exit-log "$T/k420.exits"
