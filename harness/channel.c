@@ -73,6 +73,19 @@ bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 	return false;
 }
 
+int channel_reapply(struct vm *vm, const char **family)
+{
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		int r = families[f]->reapply ? families[f]->reapply(vm) : 0;
+
+		if (r) {
+			*family = families[f]->name;
+			return r;
+		}
+	}
+	return 0;
+}
+
 void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 {
 	struct chan_ctx ctx = { .vm = v->vm, .vcpu = v, .gpa = gpa, .seq = seq };

@@ -117,6 +117,8 @@ struct vcpu {
 /* install the kick signal handler (no SA_RESTART); once, before threads */
 void vcpu_signals_init(void);
 void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi);
+/* KVM_GET_SUPPORTED_CPUID leaf fn (index 0): true and *eax if KVM lists it */
+bool vcpu_supported_cpuid(struct vm *vm, uint32_t fn, uint32_t *eax);
 void vcpu_start(struct vcpu *v);
 /* interrupt KVM_RUN of v (also when it is about to enter) */
 void vcpu_kick(struct vcpu *v);
@@ -137,6 +139,7 @@ struct options {
 	uint64_t console_cap;
 	bool irqchip;
 	const char *payload;
+	uint32_t kvm_pv_features;	/* --kvm-pv-features: ORed into 0x40000001.EAX */
 };
 extern struct options opts;
 extern struct vm the_vm;
@@ -202,6 +205,11 @@ struct chan_family {
 	 * handled it (the vCPU then re-enters), false to pass.
 	 */
 	bool (*handle_exit)(struct vcpu *v, const struct vmc_exit_rec *rec);
+	/*
+	 * Optional: install the family's kept state (caps, filters, ...) in a
+	 * new VM after a migration (migrate.c); 0 or -errno.
+	 */
+	int (*reapply)(struct vm *vm);
 };
 /* the families (ops-*.c); channel.c holds the one table of them */
 extern const struct chan_family ops_core_family;
@@ -211,6 +219,12 @@ extern const struct chan_family ops_msrfilter_family;	/* ops-msrfilter.c */
 extern const struct chan_family ops_msrexit_family;	/* ops-msrexit.c */
 /* install the kept MSR filter and exit mask in vm (migration); 0 or -errno */
 int msrfilter_reapply(struct vm *vm);
+
+/* ops-hypercall.c: exit mask + disabled quirks into vm; the map's bit for pfn */
+int hypercall_reapply(struct vm *vm);
+bool hypercall_page_encrypted(uint64_t pfn);
+/* every family's reapply hook on vm; 0, or -errno with *family = its name */
+int channel_reapply(struct vm *vm, const char **family);
 
 /* offer an otherwise unhandled exit to the families; true = handled */
 bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec);

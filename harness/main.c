@@ -94,6 +94,8 @@ static void usage(FILE *f)
 "  --console-cap N   console bytes (and as many of guest LOG text) before output\n"
 "                    is dropped (default 4194304)\n"
 "  --irqchip         create the in-kernel irqchip even with one vCPU\n"
+"  --kvm-pv-features BITS  also set these bits of CPUID 0x40000001.EAX (only\n"
+"                    16 HC_MAP_GPA_RANGE and 17 MIGRATION_CONTROL: 0x30000)\n"
 "  --host-info       print host facts (key=value lines) and exit\n"
 "  -v                verbose\n"
 "  -h                this help\n"
@@ -178,6 +180,11 @@ static int parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--exit-log")) {
 			NEED_VAL();
 			opts.exit_log = val;
+		} else if (!strcmp(a, "--kvm-pv-features")) {
+			NEED_VAL();
+			opts.kvm_pv_features = (uint32_t)parse_u64(a, val, 0, 0x30000);
+			if (opts.kvm_pv_features & ~0x30000u)
+				die(HX_USAGE, "%s: only bits 16 and 17 (0x30000) may be set", a);
 		} else if (!strcmp(a, "--console-cap")) {
 			NEED_VAL();
 			opts.console_cap = parse_u64(a, val, 0, 1ull << 40);

@@ -193,4 +193,5 @@ const struct chan_family ops_msrfilter_family = {
 	.name = "msrfilter",
 	.ops = msrfilter_ops,
 	.nr_ops = ARRAY_SIZE(msrfilter_ops),
+	.reapply = msrfilter_reapply,
 };

@@ -123,6 +123,9 @@ static void set_cpuid(struct vcpu *v)
 			e->ebx = (e->ebx & 0x00ffffff) | ((uint32_t)v->id << 24);
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = (uint32_t)v->id;
+		/* the PV feature bits a test asked for (--kvm-pv-features) */
+		if (e->function == 0x40000001)
+			e->eax |= opts.kvm_pv_features;
 	}
 	TEST_ASSERT(ioctl(v->fd, KVM_SET_CPUID2, c) == 0, "KVM_SET_CPUID2 (vcpu%d)", v->id);
 	free(c);
@@ -164,6 +167,19 @@ static void set_boot_state(struct vcpu *v, const struct boot_info *bi)
 	regs.rbx = bi->mbi;
 	regs.rsp = 0x7000;
 	TEST_ASSERT(ioctl(v->fd, KVM_SET_REGS, &regs) == 0, "KVM_SET_REGS");
+}
+
+bool vcpu_supported_cpuid(struct vm *vm, uint32_t fn, uint32_t *eax)
+{
+	if (!cpuid)
+		load_cpuid(vm);
+	*eax = 0;
+	for (unsigned i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == fn && cpuid->entries[i].index == 0) {
+			*eax = cpuid->entries[i].eax;
+			return true;
+		}
+	return false;
 }
 
 void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi)
