@@ -20,6 +20,7 @@ static const struct chan_family *const families[] = {
 	&ops_hypercall_family,
 	&ops_msrfilter_family,
 	&ops_msrexit_family,
+	&ops_migrate_family,
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -108,4 +109,5 @@ void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 		warnx_h("channel: vcpu%d: op 0x%x (%s) argsz %u -> %d", v->id, hdr.op,
 			op ? op->name : "unknown", hdr.argsz, ret);
 	pthread_mutex_unlock(&chan_lock);
+	migrate_note_request();
 }

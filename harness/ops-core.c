@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "harness.h"
+#include "migrate-abi.h"
 
 static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
@@ -15,7 +16,7 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 
 	(void)argsz;
 	h->version = VMC_CHAN_VERSION;
-	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH |
+	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH | VMC_FEAT_MIGRATE |
 		      vm->host.features;
 	if (vm->irqchip)
 		h->features |= VMC_FEAT_IRQCHIP;

@@ -28,6 +28,7 @@
 
 #include "harness.h"
 #include "hypercall-abi.h"
+#include "migstream.h"
 
 static pthread_mutex_t hc_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool hc_configured;
@@ -256,6 +257,67 @@ bool hypercall_page_encrypted(uint64_t pfn)
 	e = pe_map && pfn < pe_pages && pe_get(pfn);
 	pthread_mutex_unlock(&hc_lock);
 	return e;
+}
+
+/* the family's kept state in a migration stream (docs/migration.md) */
+struct hc_saved {
+	uint32_t configured, quirks_set;
+	uint64_t mask, answer, quirks, pages, updates;
+};
+
+void hypercall_save(struct mig_buf *b)
+{
+	struct hc_saved s;
+	uint64_t bytes;
+	uint8_t *d;
+
+	pthread_mutex_lock(&hc_lock);
+	s = (struct hc_saved){ hc_configured, quirks_set, hc_mask, hc_answer, quirks_disabled,
+			       pe_map ? pe_pages : 0, pe_updates };
+	bytes = (s.pages + 7) / 8;
+	d = xcalloc(1, sizeof(s) + bytes);
+	memcpy(d, &s, sizeof(s));
+	if (bytes)
+		memcpy(d + sizeof(s), pe_map, bytes);
+	pthread_mutex_unlock(&hc_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_HYPERCALL, d, sizeof(s) + bytes);
+	free(d);
+}
+
+bool hypercall_load(const uint8_t *d, uint64_t len, uint64_t mem_size, bool apply, char *err,
+		    size_t errsz)
+{
+	struct hc_saved s;
+
+	if (len < sizeof(s)) {
+		snprintf(err, errsz, "hypercall state of %llu bytes", (unsigned long long)len);
+		return false;
+	}
+	memcpy(&s, d, sizeof(s));
+	if (s.configured > 1 || s.quirks_set > 1 || (s.pages && s.pages != mem_size >> 12) ||
+	    len != sizeof(s) + (s.pages + 7) / 8) {
+		snprintf(err, errsz, "hypercall state does not fit the VM (%llu map pages, %llu bytes)",
+			 (unsigned long long)s.pages, (unsigned long long)len);
+		return false;
+	}
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&hc_lock);
+	hc_configured = s.configured;
+	quirks_set = s.quirks_set;
+	hc_mask = s.mask;
+	hc_answer = s.answer;
+	quirks_disabled = s.quirks;
+	pe_updates = s.updates;
+	free(pe_map);
+	pe_map = NULL;
+	if (s.pages) {
+		pe_pages = s.pages;
+		pe_map = xcalloc(1, (s.pages + 7) / 8);
+		memcpy(pe_map, d + sizeof(s), (s.pages + 7) / 8);
+	}
+	pthread_mutex_unlock(&hc_lock);
+	return true;
 }
 
 static const struct chan_op hypercall_ops[] = {

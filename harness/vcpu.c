@@ -182,7 +182,7 @@ bool vcpu_supported_cpuid(struct vm *vm, uint32_t fn, uint32_t *eax)
 	return false;
 }
 
-void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi)
+void vcpu_create_bare(struct vm *vm, struct vcpu *v, int id)
 {
 	v->vm = vm;
 	v->id = id;
@@ -194,6 +194,13 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *
 	TEST_ASSERT(v->run != MAP_FAILED, "mmap of kvm_run (vcpu%d)", id);
 	set_cpuid(v);
 	set_run_sigmask(v);
+	if (vm->sync_regs)
+		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+}
+
+void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi)
+{
+	vcpu_create_bare(vm, v, id);
 	if (id == 0) {
 		set_boot_state(v, bi);
 	} else {
@@ -220,7 +227,8 @@ uint64_t vcpu_rip(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->run)
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (v->started)
 		pthread_kill(v->thread, KICK_SIG);
 }
@@ -490,7 +498,14 @@ static void *vcpu_thread(void *arg)
 	v->exits_at_tick = ~0ull;
 
 	while (!run_done()) {
-		int r = ioctl(v->fd, KVM_RUN, 0);
+		int r;
+
+		/* a migration replaces v->fd and v->run (migrate.c) */
+		if (migrate_point(v)) {
+			tls_run = v->run;
+			continue;
+		}
+		r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;
 
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
