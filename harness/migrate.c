@@ -562,21 +562,52 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 	return true;
 }
 
+/* what is left of an old VM once its vCPUs no longer point at it */
+struct remains {
+	int nfd;
+	int fds[MAX_VCPUS + 2];
+	void *runs[MAX_VCPUS];
+	int run_size;
+	uint8_t *mem;
+	uint64_t mem_size;
+};
+
+/* tearing a VM down is slow in a nested kernel: done beside the new one */
+static void *reap(void *arg)
+{
+	struct remains *r = arg;
+
+	for (int i = 0; i < r->nfd - 2; i++)
+		munmap(r->runs[i], r->run_size);
+	for (int i = 0; i < r->nfd; i++)
+		close(r->fds[i]);
+	munmap(r->mem, r->mem_size);
+	free(r);
+	return NULL;
+}
+
 static void vm_destroy(struct vm *vm)
 {
+	struct remains *r = xcalloc(1, sizeof(*r));
+	pthread_t t;
+
 	run_lock_vcpus(true);
 	for (int i = 0; i < vm->nr_vcpus; i++) {
-		struct kvm_run *run = vm->vcpus[i].run;
-
+		r->runs[i] = vm->vcpus[i].run;
+		r->fds[r->nfd++] = vm->vcpus[i].fd;
 		/* run_finish() kicks under the run lock and skips a NULL run */
 		__atomic_store_n(&vm->vcpus[i].run, NULL, __ATOMIC_SEQ_CST);
-		munmap(run, vm->run_size);
-		close(vm->vcpus[i].fd);
 	}
 	run_lock_vcpus(false);
-	munmap(vm->mem, vm->mem_size);
-	close(vm->vm_fd);
-	close(vm->kvm_fd);
+	r->fds[r->nfd++] = vm->vm_fd;
+	r->fds[r->nfd++] = vm->kvm_fd;
+	r->run_size = vm->run_size;
+	r->mem = vm->mem;
+	r->mem_size = vm->mem_size;
+	if (pthread_create(&t, NULL, reap, r) == 0)
+		pthread_detach(t);
+	else
+		reap(r);
 }
 
 static void write_file(const struct mig_buf *b)
@@ -608,15 +639,20 @@ static void migrate_now(void)
 	struct mig_buf b = { 0 };
 	uint64_t t0 = now_ns();
 
+	uint64_t t1, t2;
+
 	save_vm(&b, vm);
 	if (opts.save_file)
 		write_file(&b);
+	t1 = now_ns();
 	vm_destroy(vm);
+	t2 = now_ns();
 	restore(vm, b.p, b.len, false);
 	migrations++;
 	if (verbose)
-		warnx_h("migration %llu: %zu bytes, %.1f ms", (unsigned long long)migrations, b.len,
-			(now_ns() - t0) / 1e6);
+		warnx_h("migration %llu: %zu bytes, %.1f ms (save %.1f, destroy %.1f, restore %.1f)",
+			(unsigned long long)migrations, b.len, (now_ns() - t0) / 1e6,
+			(t1 - t0) / 1e6, (t2 - t1) / 1e6, (now_ns() - t2) / 1e6);
 	mig_free(&b);
 }
 
