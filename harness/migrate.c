@@ -93,6 +93,23 @@ static int xsave_size(struct vm *vm)
 	return r > (int)sizeof(struct kvm_xsave) ? r : (int)sizeof(struct kvm_xsave);
 }
 
+/* KVM_GET_MSRS of one MSR; true if KVM read it */
+static bool get_one_msr(int fd, uint32_t index, uint64_t *val)
+{
+	union {
+		struct kvm_msrs m;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.m.nmsrs = 1;
+	u.m.entries[0].index = index;
+	if (ioctl(fd, KVM_GET_MSRS, &u.m) != 1)
+		return false;
+	*val = u.m.entries[0].data;
+	return true;
+}
+
 #define GET(fd, req, ptr, what, id) \
 	TEST_ASSERT(ioctl(fd, req, ptr) == 0, "migration: saving %s of vcpu%d", what, id)
 
@@ -105,10 +122,6 @@ static void save_vcpu(struct mig_buf *b, struct vm *vm, struct vcpu *v)
 	struct kvm_vcpu_events ev;
 	int xsz = xsave_size(vm);
 	struct kvm_xsave *xs = xcalloc(1, xsz);
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e[1];
-	} one;
 	struct kvm_msr_entry *msrs = xcalloc(msr_list_n + 1, sizeof(*msrs));
 	uint32_t n = 0, id = (uint32_t)v->id;
 
@@ -125,11 +138,12 @@ static void save_vcpu(struct mig_buf *b, struct vm *vm, struct vcpu *v)
 	mig_put(b, MIG_XSAVE, id, xs, xsz);
 	free(xs);
 	for (uint32_t i = 0; i < msr_list_n; i++) {
-		memset(&one, 0, sizeof(one));
-		one.h.nmsrs = 1;
-		one.e[0].index = msr_list[i];
-		if (ioctl(v->fd, KVM_GET_MSRS, &one) == 1)
-			msrs[n++] = one.e[0];
+		uint64_t val;
+
+		if (get_one_msr(v->fd, msr_list[i], &val)) {
+			msrs[n].index = msr_list[i];
+			msrs[n++].data = val;
+		}
 	}
 	mig_put(b, MIG_MSRS, id, msrs, n * sizeof(*msrs));
 	free(msrs);
@@ -403,10 +417,7 @@ static bool restore_msrs(struct vcpu *v, const struct mig_rec *r)
 	uint32_t n = (uint32_t)(r->len / sizeof(struct kvm_msr_entry));
 	const struct kvm_msr_entry *saved = (const void *)r->data;
 	struct kvm_msrs *m = xcalloc(1, sizeof(*m) + r->len);
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e[1];
-	} one;
+	uint64_t now;
 	uint32_t i = 0;
 	bool ok = true;
 
@@ -424,10 +435,7 @@ static bool restore_msrs(struct vcpu *v, const struct mig_rec *r)
 		i += (uint32_t)done;
 		if (i >= n)
 			break;
-		memset(&one, 0, sizeof(one));
-		one.h.nmsrs = 1;
-		one.e[0].index = saved[i].index;
-		if (ioctl(v->fd, KVM_GET_MSRS, &one) != 1 || one.e[0].data != saved[i].data) {
+		if (!get_one_msr(v->fd, saved[i].index, &now) || now != saved[i].data) {
 			char what[128];
 
 			snprintf(what, sizeof(what), "MSR 0x%x = 0x%llx (KVM_SET_MSRS refused it)",

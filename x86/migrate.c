@@ -153,6 +153,20 @@ static void fpu_setup(void)
 
 		asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"(0u));
 	}
+	if (have_avx) {
+		struct fault f;
+
+		/* QEMU 7.2 TCG under nested SVM: #UD although CPUID and XCR0 say AVX */
+		fault_arm();
+		asm volatile(FAULT_INSN("vmovdqu (%0), %%ymm0") : : "r"(vec_in) : "memory");
+		f = fault_take();
+		if (f.raised) {
+			have_avx = false;
+			report_skip("YMM upper halves: VMOVDQU raises #%s although CPUID and XCR0 "
+				    "report AVX (QEMU TCG as the outer emulator; needs a host CPU "
+				    "with AVX under VMX/SVM)", f.vector == UD_VECTOR ? "UD" : "?");
+		}
+	}
 }
 
 static uint64_t xgetbv0(void)
