@@ -160,6 +160,17 @@ static void save_vcpu(struct mig_buf *b, struct vm *vm, struct vcpu *v)
 	mig_put(b, MIG_EVENTS, id, &ev, sizeof(ev));
 	GET(v->fd, KVM_GET_DEBUGREGS, &dregs, "debug registers (KVM_GET_DEBUGREGS)", v->id);
 	mig_put(b, MIG_DEBUGREGS, id, &dregs, sizeof(dregs));
+	{
+		uint64_t off;
+		struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL,
+					     .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&off };
+
+		if (ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &a) == 0) {
+			GET(v->fd, KVM_GET_DEVICE_ATTR, &a, "the TSC offset (KVM_VCPU_TSC_OFFSET)",
+			    v->id);
+			mig_put(b, MIG_TSC_OFFSET, id, &off, sizeof(off));
+		}
+	}
 }
 
 /* guest RAM: only pages that are resident and not all zero */
@@ -375,6 +386,10 @@ static bool check_records(const uint8_t *p, size_t len, struct mig_vm *mv, char 
 			if (!want_len(&r, sizeof(struct kvm_mp_state), err, errsz))
 				return false;
 			break;
+		case MIG_TSC_OFFSET:
+			if (!want_len(&r, 8, err, errsz))
+				return false;
+			break;
 		case MIG_XSAVE:
 			if (r.len < sizeof(struct kvm_xsave) || r.len > (1u << 20) || (r.len & 3)) {
 				snprintf(err, errsz, "XSAVE record of %llu bytes", (unsigned long long)r.len);
@@ -496,6 +511,19 @@ static bool restore_vcpu_rec(struct vm *vm, struct vcpu *v, const struct mig_rec
 		if (ioctl(v->fd, KVM_SET_DEBUGREGS, copy) < 0)
 			ok = false, fail_restore("the debug registers (KVM_SET_DEBUGREGS)", v->id);
 		break;
+	case MIG_TSC_OFFSET: {
+		/*
+		 * Same host: the offset carries the TSC exactly.  (A host-initiated
+		 * IA32_TSC write within a second of the vCPU's creation is taken as
+		 * a "synchronize" by 6.1 kvm_synchronize_tsc() and lost.)
+		 */
+		struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL,
+					     .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)copy };
+
+		if (ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+			ok = false, fail_restore("the TSC offset (KVM_VCPU_TSC_OFFSET)", v->id);
+		break;
+	}
 	}
 	(void)vm;
 	free(copy);
@@ -505,7 +533,7 @@ static bool restore_vcpu_rec(struct vm *vm, struct vcpu *v, const struct mig_rec
 /* the order KVM needs: CPUID (at creation), sregs, regs, XCRs, XSAVE, MSRs, LAPIC, MP, events, DRs */
 static const uint32_t vcpu_order[] = {
 	MIG_SREGS, MIG_REGS, MIG_XCRS, MIG_XSAVE, MIG_MSRS, MIG_LAPIC, MIG_MP_STATE,
-	MIG_EVENTS, MIG_DEBUGREGS,
+	MIG_EVENTS, MIG_DEBUGREGS, MIG_TSC_OFFSET,
 };
 
 /*
@@ -561,6 +589,9 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_create_bare(vm, &vm->vcpus[i], i);
 	for (size_t k = 0; k < ARRAY_SIZE(vcpu_order); k++) {
+		/* another process may be on another host: its TSC offset means nothing */
+		if (vcpu_order[k] == MIG_TSC_OFFSET && load_families)
+			continue;
 		off = 0;
 		while (mig_next(p, len, &off, &r))
 			if (r.type == vcpu_order[k] &&

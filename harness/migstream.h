@@ -36,6 +36,7 @@ enum mig_type {
 	MIG_LAPIC = 22,		/* struct kvm_lapic_state */
 	MIG_EVENTS = 23,	/* struct kvm_vcpu_events */
 	MIG_MP_STATE = 24,	/* struct kvm_mp_state */
+	MIG_TSC_OFFSET = 25,	/* u64 KVM_VCPU_TSC_OFFSET (this host's TSC only) */
 	MIG_FAMILY = 32,	/* vcpu = family id; the family's own bytes */
 	MIG_TYPE_MAX = 33,
 };

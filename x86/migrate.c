@@ -55,7 +55,7 @@
 #define APIC_TDCR	0x3e0
 
 static struct vmc_hello hello;
-static bool fpu_ok, have_avx, have_xsave, have_tsc_aux, have_tsc_adjust, have_apic, have_vmx_svm;
+static bool amd, fpu_ok, have_avx, have_xsave, have_tsc_aux, have_tsc_adjust, have_apic, have_vmx_svm;
 static struct vmc_migrate mig_block;
 
 /* ---- GPRs: loaded, then the migrating OUT, then stored, in one asm ---- */
@@ -184,8 +184,13 @@ static void fpu_across_migration(int round)
 	uint8_t a_out[10], b_out[10];
 	uint16_t cw = 0x0e7f, cw_out = 0;	/* round toward zero, extended precision */
 	unsigned width = have_avx ? 32 : 16;
+	bool avx_now;
 	bool check_xcr0 = have_xsave;
-	uint64_t xcr0 = check_xcr0 ? xgetbv0() : 0;
+	uint64_t xcr0 = 3 | (have_avx ? 4 : 0);
+
+	/* (re)state XCR0 each round: the check below must see what was set now */
+	if (check_xcr0)
+		asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"(0u));
 
 	st_b[0] = (uint8_t)(0x35 + round);
 	for (unsigned i = 0; i < sizeof(vec_in); i++)
@@ -197,7 +202,9 @@ static void fpu_across_migration(int round)
 	else
 		asm volatile(ALL16(XLOAD) : : "r"(vec_in) : "memory");
 	migrate_or_abort();
-	if (have_avx)
+	/* AVX instructions #UD once XCR0 lost bit 2: then only the XMM halves */
+	avx_now = have_avx && (!check_xcr0 || (xgetbv0() & 4));
+	if (avx_now)
 		asm volatile(ALL16(VSTORE) : : "r"(vec_out) : "memory");
 	else
 		asm volatile(ALL16(XSTORE) : : "r"(vec_out) : "memory");
@@ -205,7 +212,7 @@ static void fpu_across_migration(int round)
 	report(cw_out == cw, "x87 control word 0x%x survives (got 0x%x)", cw, cw_out);
 	report(!memcmp(a_out, st_a, 10) && !memcmp(b_out, st_b, 10),
 	       "x87 ST0/ST1 hold the two 80-bit values the guest pushed");
-	if (have_avx) {
+	if (avx_now) {
 		bool ok = true;
 
 		for (unsigned i = 0; i < 16; i++)
@@ -215,7 +222,7 @@ static void fpu_across_migration(int round)
 		bool ok = true;
 
 		for (unsigned i = 0; i < 16; i++)
-			ok &= !memcmp(vec_in + i * 16, vec_out + i * 16, 16);
+			ok &= !memcmp(vec_in + i * (have_avx ? 32 : 16), vec_out + i * 16, 16);
 		report(ok, "XMM0-15 hold what the guest loaded (no AVX: YMM not checked)");
 	}
 	if (check_xcr0)
@@ -258,10 +265,19 @@ static void regs_across_migration(int round)
 		dr[i] = 0x500000 + 0x1000 * i + round * 8;
 	asm volatile("mov %0, %%dr0\n\tmov %1, %%dr1\n\tmov %2, %%dr2\n\tmov %3, %%dr3\n\t"
 		     "mov %4, %%dr7" : : "r"(dr[0]), "r"(dr[1]), "r"(dr[2]), "r"(dr[3]), "r"(dr7));
-	/* expected: what reads back before the migration (AMD keeps 32 bits of SYSENTER_E*P) */
+	/*
+	 * Expected: what reads back before the migration.  SYSENTER_ESP/EIP
+	 * are 32 bits on AMD (APM; KVM's svm.c keeps the low half unless the
+	 * guest's vendor is Intel), so there they get 32-bit values: QEMU TCG
+	 * as the outer emulator reads back all 64 bits it was given.
+	 */
 	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++)
 		if (!msrs[i].cond || *msrs[i].cond) {
-			wrmsr(msrs[i].idx, msrs[i].val + (msrs[i].idx == MSR_PAT ? 0 : round * 0x10));
+			uint64_t v = msrs[i].val + (msrs[i].idx == MSR_PAT ? 0 : round * 0x10);
+
+			if (amd && (msrs[i].idx == MSR_SYSENTER_ESP || msrs[i].idx == MSR_SYSENTER_EIP))
+				v = (uint32_t)v;
+			wrmsr(msrs[i].idx, v);
 			set[i] = rdmsr(msrs[i].idx);
 		}
 	if (have_tsc_adjust) {
@@ -335,7 +351,7 @@ static void timer_across_migration(void)
 	/* each TMCCT read is an exit: the bound is far above the ~2 s countdown */
 	while (apic_read(APIC_TMCCT) && spins < 2000000)
 		spins++;
-	for (spins = 0; !timer_irqs && spins < 10000000ull; spins++)
+	for (spins = 0; !timer_irqs && spins < 2000000; spins++)
 		pause();
 	cli();
 	report(timer_irqs == 1, "its interrupt arrives once after it expires (%u)", timer_irqs);
@@ -481,6 +497,7 @@ int main(int argc, char **argv)
 			    HARNESS_SKIP_REASON);
 		return report_summary();
 	}
+	amd = cpuid(0).b == 0x68747541;	/* "Auth"enticAMD */
 	have_xsave = cpuid(1).c & CPUID_1_ECX_XSAVE;
 	have_avx = have_xsave && (cpuid(1).c & (1u << 28)) && (cpuid_count(0xd, 0).a & 4);
 	have_tsc_aux = (cpuid(0x80000001).d & (1u << 27)) || (cpuid_count(7, 0).c & (1u << 22));
