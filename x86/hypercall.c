@@ -17,8 +17,9 @@
  *  F19 CPL 3 -> -KVM_EPERM (-1) without an exit (nr 12 and nr 1);
  *      nr 1 (KVM_HC_VAPIC_POLL_IRQ) -> 0; nr 99 -> -1000; no exits;
  *  F20 from 32-bit compatibility mode nr and args arrive truncated to 32
- *      bits, the long-mode flag is clear and RAX is the answer's low 32
- *      bits; in 64-bit mode a GPA above 4 GiB arrives intact;
+ *      bits (also when their upper register halves are set), the long-mode
+ *      flag is clear and RAX is the answer's low 32 bits; in 64-bit mode a
+ *      GPA above 4 GiB arrives intact;
  *  F22 CHECK_EXTENSION(KVM_CAP_DISABLE_QUIRKS2 = 213) includes bit 5
  *      (FIX_HYPERCALL_INSN); the other vendor's instruction with the quirk
  *      on works and KVM rewrites the 3 bytes at the call site to the native
@@ -87,8 +88,8 @@ static void check_exit(const char *what, const struct call *c, const uint64_t wa
 	res = kvm_hypercall(c->insn, c->mode, c->nr, c->gpa, c->npages, c->attrs);
 	r = harness_hc_read(0, &rec, &total);
 	if (!report(r == 0 && total == 1 && res.vector < 0,
-		    "nr 12 exits to userspace exactly once (%u exits, ret %d, vector %d)", total,
-		    r, res.vector)) {
+		    "nr 12 exits to userspace exactly once (%u exits, ret %d, vector %d, RAX 0x%llx)",
+		    total, r, res.vector, (unsigned long long)res.ret)) {
 		report_prefix_pop();
 		return;
 	}
@@ -248,7 +249,18 @@ int main(int argc, char **argv)
 	check_no_exit("CPL 3", HC_USER, NR_MAP_GPA_RANGE, 0x200000, 1, RET_EPERM, "-KVM_EPERM");
 	check_no_exit("CPL 3", HC_USER, 1, 0, 0, RET_EPERM, "-KVM_EPERM");
 
-	/* F20: compatibility mode */
+	/*
+	 * F20: compatibility mode, first with clean upper register halves, then
+	 * with set ones KVM must drop (Debian 6.12.117 kvm_emulate_hypercall()
+	 * compares the untruncated RAX with 12 and swallows the exit: RAX 0).
+	 */
+	{
+		struct call c0 = { native, HC_COMPAT32, NR_MAP_GPA_RANGE, 0x300000, 2, ENC };
+		uint64_t args0[3] = { 0x300000, 2, ENC };
+
+		check_exit("32-bit caller, clean upper halves", &c0, args0, false, 0x1234567890abcdefull,
+			   0x90abcdefull);
+	}
 	{
 		struct call c = { native, HC_COMPAT32, 0xffffffff00000000ull | NR_MAP_GPA_RANGE,
 				  0xdead000000300000ull, 0xbeef000000000002ull,
