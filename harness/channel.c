@@ -29,6 +29,7 @@ static const struct chan_family *const families[] = {
 	&ops_exception_family,
 	&ops_memslot_family,
 	&ops_snp_family,
+	&ops_migrate_family,
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -169,6 +170,19 @@ bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 	return false;
 }
 
+int channel_reapply(struct vm *vm, const char **family)
+{
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		int r = families[f]->reapply ? families[f]->reapply(vm) : 0;
+
+		if (r) {
+			*family = families[f]->name;
+			return r;
+		}
+	}
+	return 0;
+}
+
 static void chan_unlock(void *arg)
 {
 	(void)arg;
@@ -228,4 +242,5 @@ void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 	pthread_cleanup_push(chan_unlock, NULL);
 	serve(v, gpa, seq);
 	pthread_cleanup_pop(1);
+	migrate_note_request();
 }

@@ -122,6 +122,10 @@ struct vcpu {
 /* install the kick signal handler (no SA_RESTART); once, before threads */
 void vcpu_signals_init(void);
 void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi);
+/* fd, kvm_run, CPUID, signal mask; no register state (migration restores it) */
+void vcpu_create_bare(struct vm *vm, struct vcpu *v, int id);
+/* KVM_GET_SUPPORTED_CPUID leaf fn (index 0): true and *eax if KVM lists it */
+bool vcpu_supported_cpuid(struct vm *vm, uint32_t fn, uint32_t *eax);
 void vcpu_start(struct vcpu *v);
 /* interrupt KVM_RUN of v (also when it is about to enter) */
 void vcpu_kick(struct vcpu *v);
@@ -146,6 +150,10 @@ struct options {
 	bool boot_multiboot;	/* --boot=multiboot: never the direct 64-bit entry */
 	const char *stats;	/* --stats FILE */
 	const char *payload;
+	uint32_t kvm_pv_features;	/* --kvm-pv-features: ORed into 0x40000001.EAX */
+	uint64_t migrate_every;		/* --migrate-every N (0 = off) */
+	const char *save_file;		/* --save FILE */
+	const char *restore_file;	/* --restore FILE */
 };
 extern struct options opts;
 extern struct vm the_vm;
@@ -153,6 +161,8 @@ extern struct vm the_vm;
 /* end the run once: code is the process exit code; first caller wins */
 void run_finish(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool run_done(void);
+/* hold (true) / release the run lock while migrate.c swaps vCPU fds and kvm_run */
+void run_lock_vcpus(bool lock);
 /* a vCPU thread is leaving (dumps its registers on ERROR/TIMEOUT) */
 void run_vcpu_stopped(struct vcpu *v);
 
@@ -261,6 +271,10 @@ struct chan_family {
 	 * handled it (the vCPU then re-enters), false to pass.
 	 */
 	bool (*handle_exit)(struct vcpu *v, const struct vmc_exit_rec *rec);
+	/*
+	 * Optional: install the family's kept state (caps, filters, ...) in a
+	 * new VM after a migration (migrate.c); 0 or -errno.
+	 */
 	int (*reapply)(struct vm *vm);
 };
 /* the families (ops-*.c); channel.c holds the one table of them */
@@ -279,6 +293,41 @@ void coalesced_drain(struct vcpu *v);
 bool coalesced_claim_pio(struct vcpu *v);
 /* install the kept MSR filter and exit mask in vm (migration); 0 or -errno */
 int msrfilter_reapply(struct vm *vm);
+
+/* ops-hypercall.c: exit mask + disabled quirks into vm; the map's bit for pfn */
+int hypercall_reapply(struct vm *vm);
+bool hypercall_page_encrypted(uint64_t pfn);
+/* every family's reapply hook on vm; 0, or -errno with *family = its name */
+int channel_reapply(struct vm *vm, const char **family);
+
+/* ---- migrate.c, migstream.c (docs/migration.md) ---- */
+struct mig_buf;
+extern const struct chan_family ops_migrate_family;
+/*
+ * migrate the VM at the vCPUs' next migration point: after the current
+ * channel request, before any vCPU re-enters (MIGRATE, EXC_INJECT F_MIGRATE)
+ */
+void migrate_request(void);
+/* a channel request was handled (--migrate-every) */
+void migrate_note_request(void);
+/* the vCPU loop's migration point; true when v parked or led a migration */
+bool migrate_point(struct vcpu *v);
+/* --restore FILE: build the_vm (and its vCPUs) from a saved stream; exit 2 if bad */
+void migrate_restore_file(const char *path);
+/* the whole stream is well formed (also every family record); else err */
+bool migrate_check_stream(const uint8_t *p, size_t len, char *err, size_t errsz);
+/* families' kept state in the stream (MIG_FAMILY records, vcpu = MIG_FAM_*) */
+enum { MIG_FAM_HYPERCALL = 1, MIG_FAM_MSRFILTER = 2, MIG_FAM_MSREXIT = 3, MIG_FAM_MAX };
+void hypercall_save(struct mig_buf *b);
+bool hypercall_load(const uint8_t *d, uint64_t len, uint64_t mem_size, bool apply, char *err,
+		    size_t errsz);
+void msrfilter_save(struct mig_buf *b);
+bool msrfilter_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
+void msrexit_save(struct mig_buf *b);
+bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
+void families_save(struct mig_buf *b);
+bool families_check(const uint8_t *p, size_t len, char *err, size_t errsz);
+bool families_load(const uint8_t *p, size_t len, char *err, size_t errsz);
 
 /* offer an otherwise unhandled exit to the families; true = handled */
 bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec);

@@ -72,6 +72,14 @@ void run_finish(int code, const char *fmt, ...)
 	pthread_mutex_unlock(&run_lock);
 }
 
+void run_lock_vcpus(bool lock)
+{
+	if (lock)
+		pthread_mutex_lock(&run_lock);
+	else
+		pthread_mutex_unlock(&run_lock);
+}
+
 void run_vcpu_stopped(struct vcpu *v)
 {
 	pthread_mutex_lock(&run_lock);
@@ -104,6 +112,11 @@ static void usage(FILE *f)
 "                    CONSOLE request; bytes: refuse those, COM1 byte by byte\n"
 "  --stats FILE      write where the run's time went (key=value lines; - = stdout)\n"
 "  --irqchip         create the in-kernel irqchip even with one vCPU\n"
+"  --kvm-pv-features BITS  also set these bits of CPUID 0x40000001.EAX (only\n"
+"                    16 HC_MAP_GPA_RANGE and 17 MIGRATION_CONTROL: 0x30000)\n"
+"  --migrate-every N migrate the VM after every Nth channel request (docs/migration.md)\n"
+"  --save FILE       write the migration stream to FILE at every migration\n"
+"  --restore FILE    start from a saved stream instead of booting (PAYLOAD optional)\n"
 "  --host-info       print host facts (key=value lines) and exit\n"
 "  -v                verbose\n"
 "  -h                this help\n"
@@ -204,6 +217,20 @@ static int parse_args(int argc, char **argv)
 			if (strcmp(val, "bytes") && strcmp(val, "lines"))
 				die(HX_USAGE, "--console: bad value '%s' (want lines or bytes)", val);
 			opts.console_bytes = !strcmp(val, "bytes");
+		} else if (!strcmp(a, "--kvm-pv-features")) {
+			NEED_VAL();
+			opts.kvm_pv_features = (uint32_t)parse_u64(a, val, 0, 0x30000);
+			if (opts.kvm_pv_features & ~0x30000u)
+				die(HX_USAGE, "%s: only bits 16 and 17 (0x30000) may be set", a);
+		} else if (!strcmp(a, "--migrate-every")) {
+			NEED_VAL();
+			opts.migrate_every = parse_u64(a, val, 1, 1ull << 32);
+		} else if (!strcmp(a, "--save")) {
+			NEED_VAL();
+			opts.save_file = val;
+		} else if (!strcmp(a, "--restore")) {
+			NEED_VAL();
+			opts.restore_file = val;
 		} else if (!strcmp(a, "--console-cap")) {
 			NEED_VAL();
 			opts.console_cap = parse_u64(a, val, 0, 1ull << 40);
@@ -212,7 +239,7 @@ static int parse_args(int argc, char **argv)
 		}
 #undef NEED_VAL
 	}
-	if (i >= argc)
+	if (i >= argc && !opts.restore_file)
 		die(HX_USAGE, "no payload given (see -h)");
 	return i;
 }
@@ -237,29 +264,40 @@ int main(int argc, char **argv)
 	struct boot_info bi;
 	uint64_t dl_ns;
 	int pi = parse_args(argc, argv);
-	char *cmdline = build_cmdline(argc, argv, pi);
 
 	stats_init(opts.stats != NULL);
 
-	opts.payload = argv[pi];
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	load_validate(opts.payload, opts.mem_mib << 20);
-	stats_loaded();
-	exitlog_init(opts.exit_log, opts.exit_log_cap);
-	devices_init(opts.console_cap);
-	vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
-	load_payload(&the_vm, cmdline, &bi);
-	stats_boot(bi.direct64);
-	if (verbose)
-		warnx_h("host %s, %d vCPU(s), %llu MiB, irqchip %s, cmdline \"%s\"",
-			flavor_name(the_vm.host.flavor), opts.smp,
-			(unsigned long long)opts.mem_mib, the_vm.irqchip ? "on" : "off", cmdline);
-	free(cmdline);
-	vcpu_signals_init();
-	the_vm.vcpus = xcalloc(opts.smp, sizeof(struct vcpu));
-	for (int i = 0; i < opts.smp; i++)
-		vcpu_create(&the_vm, &the_vm.vcpus[i], i, &bi);
-	the_vm.nr_vcpus = opts.smp;
+	if (opts.restore_file) {
+		/* the saved VM instead of a boot (docs/migration.md) */
+		opts.payload = pi < argc ? argv[pi] : opts.restore_file;
+		exitlog_init(opts.exit_log, opts.exit_log_cap);
+		devices_init(opts.console_cap);
+		vcpu_signals_init();
+		migrate_restore_file(opts.restore_file);
+	} else {
+		char *cmdline = build_cmdline(argc, argv, pi);
+
+		opts.payload = argv[pi];
+		load_validate(opts.payload, opts.mem_mib << 20);
+		stats_loaded();
+		exitlog_init(opts.exit_log, opts.exit_log_cap);
+		devices_init(opts.console_cap);
+		vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
+		load_payload(&the_vm, cmdline, &bi);
+		stats_boot(bi.direct64);
+		if (verbose)
+			warnx_h("host %s, %d vCPU(s), %llu MiB, irqchip %s, cmdline \"%s\"",
+				flavor_name(the_vm.host.flavor), opts.smp,
+				(unsigned long long)opts.mem_mib, the_vm.irqchip ? "on" : "off",
+				cmdline);
+		free(cmdline);
+		vcpu_signals_init();
+		the_vm.vcpus = xcalloc(opts.smp, sizeof(struct vcpu));
+		for (int i = 0; i < opts.smp; i++)
+			vcpu_create(&the_vm, &the_vm.vcpus[i], i, &bi);
+		the_vm.nr_vcpus = opts.smp;
+	}
 
 	stats_setup_done();
 	dl_ns = now_ns() + (uint64_t)(opts.timeout_s * 1e9);

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "harness.h"
+#include "migrate-abi.h"
 
 static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
@@ -23,7 +24,7 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 		h->ram_size = 0;
 		return -VMC_EINVAL;
 	}
-	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH |
+	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH | VMC_FEAT_MIGRATE |
 		      vm->host.features;
 	h->features |= VMC_FEAT_COALESCED | VMC_FEAT_EXC_INJECT | VMC_FEAT_MEMSLOT;
 	if (vm->irqchip)

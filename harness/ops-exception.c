@@ -22,13 +22,6 @@
 static pthread_mutex_t exc_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool cap_kept;		/* the payload cap is on (last successful EXC_CAP) */
 
-/*
- * The migration entry point (migrate.c of the migration family): migrate
- * the VM while v is stopped in this request.  Weak, so this family builds
- * before that family is merged: without it F_MIGRATE is EOPNOTSUPP.
- */
-int harness_migrate_now(struct vcpu *v) __attribute__((weak));
-
 static void to_state(const struct kvm_vcpu_events *e, struct vmc_exc_state *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -79,8 +72,6 @@ static int32_t op_inject(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	if (in->inject_flags & ~VMC_EXC_F_MIGRATE || in->pad ||
 	    s->pad[0] || s->pad[1] || s->pad[2])
 		return -VMC_EINVAL;
-	if ((in->inject_flags & VMC_EXC_F_MIGRATE) && !harness_migrate_now)
-		return -VMC_EOPNOTSUPP;
 	r = get_events(ctx->vcpu, &e);
 	if (r) {
 		in->set_ret = r;
@@ -100,10 +91,8 @@ static int32_t op_inject(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	in->get_ret = get_events(ctx->vcpu, &e);
 	to_state(&e, &in->got);
 	if (in->set_ret == 0 && (in->inject_flags & VMC_EXC_F_MIGRATE)) {
-		r = harness_migrate_now(ctx->vcpu);
-		if (r)
-			run_finish(HX_ERROR, "EXC_INJECT: migration with a pending exception "
-				   "failed: %s", strerror(-r));
+		/* the new VM takes over before this vCPU re-enters (F37) */
+		migrate_request();
 	}
 	return 0;
 }

@@ -20,6 +20,7 @@
  */
 #include "harness.h"
 #include "x86/msrfilter-abi.h"
+#include "migstream.h"
 
 #define MAX_POLICIES	64
 #define MAX_COUNTED	128
@@ -297,6 +298,68 @@ static int32_t op_last(struct chan_ctx *ctx, void *block, uint32_t argsz)
 		ring_total = 0;
 	pthread_mutex_unlock(&exit_lock);
 	return 0;
+}
+
+/* stream form: u32 builtins_done, pad, then 65 x struct pol_saved (policies, default) */
+struct pol_saved {
+	uint32_t used, index, rd, wr;
+	uint64_t value, wr_arg, stored;
+};
+
+void msrexit_save(struct mig_buf *b)
+{
+	uint32_t head[2] = { 0, 0 };
+	uint8_t d[8 + (MAX_POLICIES + 1) * sizeof(struct pol_saved)];
+
+	pthread_mutex_lock(&exit_lock);
+	head[0] = builtins_done;
+	memcpy(d, head, 8);
+	for (int i = 0; i <= MAX_POLICIES; i++) {
+		const struct policy *p = i < MAX_POLICIES ? &policies[i] : &default_policy;
+		struct pol_saved s = { p->used, p->index, p->rd, p->wr, p->value, p->wr_arg,
+				       p->stored };
+
+		memcpy(d + 8 + i * sizeof(s), &s, sizeof(s));
+	}
+	pthread_mutex_unlock(&exit_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_MSREXIT, d, sizeof(d));
+}
+
+bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz)
+{
+	uint32_t head[2];
+
+	if (len != 8 + (MAX_POLICIES + 1) * sizeof(struct pol_saved)) {
+		snprintf(err, errsz, "MSR policy state of %llu bytes", (unsigned long long)len);
+		return false;
+	}
+	memcpy(head, d, 8);
+	if (head[0] > 1 || head[1])
+		goto bad;
+	for (int i = 0; i <= MAX_POLICIES; i++) {
+		struct pol_saved s;
+
+		memcpy(&s, d + 8 + i * sizeof(s), sizeof(s));
+		if (s.used > 1 || s.rd >= VMC_MSR_RD_MAX || s.wr >= VMC_MSR_WR_MAX)
+			goto bad;
+	}
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&exit_lock);
+	builtins_done = head[0];
+	for (int i = 0; i <= MAX_POLICIES; i++) {
+		struct policy *p = i < MAX_POLICIES ? &policies[i] : &default_policy;
+		struct pol_saved s;
+
+		memcpy(&s, d + 8 + i * sizeof(s), sizeof(s));
+		*p = (struct policy){ .used = s.used, .index = s.index, .rd = s.rd, .wr = s.wr,
+				      .value = s.value, .wr_arg = s.wr_arg, .stored = s.stored };
+	}
+	pthread_mutex_unlock(&exit_lock);
+	return true;
+bad:
+	snprintf(err, errsz, "MSR policy state is malformed");
+	return false;
 }
 
 static const struct chan_op msrexit_ops[] = {

@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include "x86/msrfilter-abi.h"
+#include "migstream.h"
 
 /* an address no process maps: the first page */
 #define UNMAPPED_PTR	((__u8 *)(uintptr_t)16)
@@ -185,6 +186,102 @@ int msrfilter_reapply(struct vm *vm)
 	return r;
 }
 
+/*
+ * Stream form: u32 kept_valid, filter flags, cap_valid, pad; u64 cap mask;
+ * u32 sets_ok, sets_failed; 16 x {u32 flags, nmsrs, base, has_bitmap};
+ * then the bitmaps of the ranges that have one, in order.
+ */
+struct mf_saved {
+	uint32_t valid, flags, cap_valid, pad;
+	uint64_t cap_mask;
+	uint32_t sets_ok, sets_failed;
+	uint32_t r[KVM_MSR_FILTER_MAX_RANGES][4];
+};
+
+void msrfilter_save(struct mig_buf *b)
+{
+	struct mf_saved s;
+	uint64_t bytes = sizeof(s), off = sizeof(s);
+	uint8_t *d;
+
+	memset(&s, 0, sizeof(s));
+	pthread_mutex_lock(&filter_lock);
+	s.valid = kept_valid;
+	s.flags = kept.flags;
+	s.cap_valid = kept_cap_valid;
+	s.cap_mask = kept_cap_mask;
+	s.sets_ok = sets_ok;
+	s.sets_failed = sets_failed;
+	for (int i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++) {
+		const struct kvm_msr_filter_range *k = &kept.ranges[i];
+
+		s.r[i][0] = k->flags;
+		s.r[i][1] = k->nmsrs;
+		s.r[i][2] = k->base;
+		s.r[i][3] = k->bitmap && k->nmsrs;
+		if (s.r[i][3])
+			bytes += bitmap_bytes(k->nmsrs);
+	}
+	d = xcalloc(1, bytes);
+	memcpy(d, &s, sizeof(s));
+	for (int i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++)
+		if (s.r[i][3]) {
+			memcpy(d + off, kept.ranges[i].bitmap, bitmap_bytes(s.r[i][1]));
+			off += bitmap_bytes(s.r[i][1]);
+		}
+	pthread_mutex_unlock(&filter_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_MSRFILTER, d, bytes);
+	free(d);
+}
+
+bool msrfilter_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz)
+{
+	struct mf_saved s;
+	uint64_t need = sizeof(s), off = sizeof(s);
+
+	if (len < sizeof(s)) {
+		snprintf(err, errsz, "MSR filter state of %llu bytes", (unsigned long long)len);
+		return false;
+	}
+	memcpy(&s, d, sizeof(s));
+	if (s.valid > 1 || s.cap_valid > 1)
+		goto bad;
+	for (int i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++) {
+		if (s.r[i][3] > 1 || bitmap_bytes(s.r[i][1]) > VMC_MSRF_H_MAX_BITMAP)
+			goto bad;
+		if (s.r[i][3])
+			need += bitmap_bytes(s.r[i][1]);
+	}
+	if (need != len)
+		goto bad;
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&filter_lock);
+	free_bitmaps(&kept);
+	memset(&kept, 0, sizeof(kept));
+	kept_valid = s.valid;
+	kept.flags = s.flags;
+	kept_cap_valid = s.cap_valid;
+	kept_cap_mask = s.cap_mask;
+	sets_ok = s.sets_ok;
+	sets_failed = s.sets_failed;
+	for (int i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++) {
+		kept.ranges[i].flags = s.r[i][0];
+		kept.ranges[i].nmsrs = s.r[i][1];
+		kept.ranges[i].base = s.r[i][2];
+		if (s.r[i][3]) {
+			kept.ranges[i].bitmap = xcalloc(1, bitmap_bytes(s.r[i][1]));
+			memcpy(kept.ranges[i].bitmap, d + off, bitmap_bytes(s.r[i][1]));
+			off += bitmap_bytes(s.r[i][1]);
+		}
+	}
+	pthread_mutex_unlock(&filter_lock);
+	return true;
+bad:
+	snprintf(err, errsz, "MSR filter state is malformed");
+	return false;
+}
+
 static const struct chan_op msrfilter_ops[] = {
 	{ VMC_OP_MSR_ENABLE_CAP, "MSR_ENABLE_CAP", sizeof(struct vmc_msr_enable_cap),
 	  sizeof(struct vmc_msr_enable_cap), op_enable_cap },
@@ -198,4 +295,5 @@ const struct chan_family ops_msrfilter_family = {
 	.name = "msrfilter",
 	.ops = msrfilter_ops,
 	.nr_ops = ARRAY_SIZE(msrfilter_ops),
+	.reapply = msrfilter_reapply,
 };

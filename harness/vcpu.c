@@ -151,6 +151,9 @@ static void set_cpuid(struct vcpu *v)
 			e->ebx = (e->ebx & 0x00ffffff) | ((uint32_t)v->id << 24);
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = (uint32_t)v->id;
+		/* the PV feature bits a test asked for (--kvm-pv-features) */
+		if (e->function == 0x40000001)
+			e->eax |= opts.kvm_pv_features;
 	}
 	TEST_ASSERT(ioctl(v->fd, KVM_SET_CPUID2, c) == 0, "KVM_SET_CPUID2 (vcpu%d)", v->id);
 	free(c);
@@ -224,7 +227,20 @@ static void set_boot_state64(struct vcpu *v, const struct boot_info *bi)
 	TEST_ASSERT(ioctl(v->fd, KVM_SET_REGS, &regs) == 0, "KVM_SET_REGS");
 }
 
-void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi)
+bool vcpu_supported_cpuid(struct vm *vm, uint32_t fn, uint32_t *eax)
+{
+	if (!cpuid)
+		load_cpuid(vm);
+	*eax = 0;
+	for (unsigned i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == fn && cpuid->entries[i].index == 0) {
+			*eax = cpuid->entries[i].eax;
+			return true;
+		}
+	return false;
+}
+
+void vcpu_create_bare(struct vm *vm, struct vcpu *v, int id)
 {
 	v->vm = vm;
 	v->id = id;
@@ -236,6 +252,13 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *
 	TEST_ASSERT(v->run != MAP_FAILED, "mmap of kvm_run (vcpu%d)", id);
 	set_cpuid(v);
 	set_run_sigmask(v);
+	if (vm->sync_regs)
+		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+}
+
+void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi)
+{
+	vcpu_create_bare(vm, v, id);
 	if (id == 0 && bi->direct64) {
 		set_boot_state64(v, bi);
 	} else if (id == 0) {
@@ -247,8 +270,6 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *
 		TEST_ASSERT(ioctl(v->fd, KVM_SET_MP_STATE, &mp) == 0,
 			    "KVM_SET_MP_STATE INIT_RECEIVED (vcpu%d)", id);
 	}
-	if (vm->sync_regs)
-		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 }
 
 uint64_t vcpu_rip(struct vcpu *v)
@@ -264,7 +285,8 @@ uint64_t vcpu_rip(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->run)
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&start_lock);
 	if (v->started)
 		pthread_kill(v->thread, KICK_SIG);
@@ -536,8 +558,14 @@ static void *vcpu_thread(void *arg)
 	v->exits_at_tick = ~0ull;
 
 	while (!run_done()) {
-		uint64_t t_in = stats_on ? now_ns() : 0;
-		int r = ioctl(v->fd, KVM_RUN, 0);
+		int r;
+		uint64_t t_in;
+
+		/* a migration replaces v->fd and v->run (migrate.c) */
+		if (migrate_point(v))
+			continue;
+		t_in = stats_on ? now_ns() : 0;
+		r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;
 
 		if (stats_on)

@@ -37,13 +37,18 @@
  *    other bits refused: specs/kvm-x86.md B.1, F15) and its counters; the
  *    harness keeps the filter KVM last accepted (FILTER_INFO) across failed
  *    sets; bitmaps outside guest RAM and malformed requests are refused
- *    without an ioctl.
+ *    without an ioctl;
+ *  - later families' own validation: HC_MAP_READ of a fresh VM reads every
+ *    page decrypted; unaligned gpa (EINVAL), more than 4096 pages (E2BIG),
+ *    a range past RAM (EFAULT); MIGRATE with flags set (EINVAL).
  * Runs under the harness only (unittests.cfg runner = harness).
  */
 #include "vmc.h"
 #include "channel.h"
 #include "processor.h"
 #include "msrfilter.h"
+#include "hypercall.h"
+#include "migrate.h"
 
 #define KVM_EXIT_IO		2
 #define KVM_CAP_X86_USER_SPACE_MSR 188
@@ -528,6 +533,36 @@ static void check_msr_family(void)
 	report_prefix_pop();
 }
 
+static void check_family_requests(void)
+{
+	struct vmc_hc_map_read m;
+	struct vmc_migrate mg;
+	uint8_t st[16];
+	uint32_t enc = ~0u;
+	int r;
+
+	r = harness_hc_map_read(0x100000, 16, st, &enc);
+	report(r == 0 && enc == 0, "HC_MAP_READ: a VM that reported nothing has every page "
+	       "decrypted (ret %d, %u encrypted)", r, enc);
+	r = harness_hc_map_read(0x100800, 1, st, NULL);
+	report(r == -VMC_EINVAL, "HC_MAP_READ of an unaligned gpa: EINVAL (%d)", r);
+	r = harness_hc_map_read(hello.ram_size - 0x1000, 2, st, NULL);
+	report(r == -VMC_EFAULT, "HC_MAP_READ past the end of RAM: EFAULT (%d)", r);
+	memset(&m, 0, sizeof(m));
+	m.hdr.argsz = sizeof(m);
+	m.hdr.op = VMC_OP_HC_MAP_READ;
+	m.npages = VMC_HC_MAP_READ_MAX + 1;
+	report(harness_call(&m) == -VMC_E2BIG, "HC_MAP_READ of more than 4096 pages: E2BIG");
+	m.npages = 8;
+	report(harness_call(&m) == -VMC_EINVAL, "HC_MAP_READ with argsz too small for npages: "
+	       "EINVAL");
+	memset(&mg, 0, sizeof(mg));
+	mg.hdr.argsz = sizeof(mg);
+	mg.hdr.op = VMC_OP_MIGRATE;
+	mg.flags = 1;
+	report(harness_call(&mg) == -VMC_EINVAL, "MIGRATE with flags set: EINVAL, no migration");
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t probe;
@@ -555,5 +590,6 @@ int main(int argc, char **argv)
 	check_expect();
 	check_bad_requests();
 	check_msr_family();
+	check_family_requests();
 	return report_summary();
 }

@@ -27,6 +27,7 @@
 #include "desc.h"
 #include "msrfilter.h"
 #include "kvm420.h"
+#include "migrate.h"
 
 #define PAYLOAD		VMC_VCPUEVENT_VALID_PAYLOAD
 #define FLAGS_OFF	(VMC_VCPUEVENT_VALID_NMI_PENDING | VMC_VCPUEVENT_VALID_SHADOW | \
@@ -223,18 +224,22 @@ static void cap_on(void)
 	       "(ret %d, injected %u, has_payload %u, %u exceptions, CR2 %#lx)", r,
 	       req.got.injected, req.got.has_payload, seen.count, seen.cr2);
 	/* F37 */
-#ifdef VMC_FEAT_MIGRATE
 	{
 		struct vmc_hello h;
+		uint64_t n0 = 0, n1 = 0;
 
-		if (harness_hello(&h) == 0 && (h.features & VMC_FEAT_MIGRATE))
+		if (harness_hello(&h) == 0 && (h.features & VMC_FEAT_MIGRATE) &&
+		    harness_migrate(&n0) == 0) {
 			pending_pf(VMC_EXC_F_MIGRATE, "F37 migrated");
-		else
+			/* n0 + 1: the MIGRATE just sent; + 1: the one EXC_INJECT asked for */
+			r = harness_migrate(&n1);
+			report(r == 0 && n1 == n0 + 2,
+			       "F37: the pending #PF went through a migration into a new VM "
+			       "(migrations %lu before, %lu after, want +2)", n0, n1);
+		} else {
 			report_skip("F37: needs the harness migration op (VMC_OP_MIGRATE)");
+		}
 	}
-#else
-	report_skip("F37: needs the harness migration op (VMC_OP_MIGRATE)");
-#endif
 	r = exc_cap(false, &kr);
 	report(r == 0 && kr == 0 && get_flags() == FLAGS_OFF,
 	       "KVM_ENABLE_CAP(164, 0) turns it off again: flags 0xd (ioctl %d, flags %#x)", kr,

@@ -91,6 +91,11 @@ void setup_tss(unsigned int cpu)
 	asm volatile("ltr %w0" : : "r"(TSS_SEL(cpu)) : "memory");
 }
 
+void tss_set_rsp0(unsigned int cpu, uint64_t rsp)
+{
+	tss[cpu].rsp[0] = rsp;
+}
+
 /* true if [p, p+16) is inside a stack this library set up */
 static bool frame_ok(uintptr_t p, unsigned int cpu)
 {

@@ -34,5 +34,7 @@ const char *exception_name(unsigned int vector);
 /* IDT + TSS for the calling CPU (called by setup code) */
 void setup_idt(void);
 void setup_tss(unsigned int cpu);
+/* the stack a CPL 3 -> 0 transition of cpu switches to (hypercall.c's CPL 3 caller) */
+void tss_set_rsp0(unsigned int cpu, uint64_t rsp);
 
 #endif

@@ -6,39 +6,45 @@
  * RSI, the result in RAX.  VMCALL (0f 01 c1) is Intel's instruction, VMMCALL
  * (0f 01 d9) AMD's; binutils knows both mnemonics.  Never execute either on a
  * kvm_pvm host: there it does not return (specs/kvm-x86.md §E.3).
+ *
+ * kvm_hypercall() is the one hypercall helper: one instruction site per
+ * vendor (hc_site_vmcall / hc_site_vmmcall, so a test can see KVM's
+ * wrong-vendor fix-up rewrite it), from CPL 0 in 64-bit mode, from a 32-bit
+ * compatibility-mode code segment, or from CPL 3.
  */
 #ifndef VMC_X86_HYPERCALL_H
 #define VMC_X86_HYPERCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "channel.h"
 #include "hypercall-abi.h"
 
-static inline uint64_t kvm_vmmcall3(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
-{
-	uint64_t ret;
+enum hc_insn { HC_VMCALL, HC_VMMCALL };
+enum hc_mode { HC_LONG, HC_COMPAT32, HC_USER };
 
-	asm volatile("vmmcall" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1), "d"(a2) : "memory");
-	return ret;
-}
+struct hc_result {
+	uint64_t ret;		/* RAX afterwards (64-bit view) */
+	uint64_t at;		/* address of the hypercall instruction */
+	int vector;		/* exception at the instruction, -1 for none */
+};
 
-static inline uint64_t kvm_vmcall3(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
-{
-	uint64_t ret;
-
-	asm volatile("vmcall" : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1), "d"(a2) : "memory");
-	return ret;
-}
+/* the two instruction sites of HC_LONG (3 bytes each) */
+extern uint8_t hc_site_vmcall[], hc_site_vmmcall[];
 
 /*
- * The host's own hypercall instruction: VMCALL on kvm_intel, VMMCALL
- * otherwise (so that KVM's fix-up quirk is not what the check relies on).
+ * nr, a0..a2 as 64-bit register values (HC_COMPAT32 loads them in 64-bit
+ * mode and does not touch them in 32-bit code, so upper halves reach KVM).
+ * HC_USER needs CPU 0 and borrows the GDT slot of CPU 63's TSS.
  */
-static inline uint64_t kvm_hypercall3(bool intel, uint64_t nr, uint64_t a0, uint64_t a1,
-				      uint64_t a2)
+struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr, uint64_t a0,
+			       uint64_t a1, uint64_t a2);
+
+/* the host's own instruction from HELLO's flavor: VMCALL on kvm_intel */
+static inline enum hc_insn hc_native(uint32_t flavor)
 {
-	return intel ? kvm_vmcall3(nr, a0, a1, a2) : kvm_vmmcall3(nr, a0, a1, a2);
+	return flavor == VMC_FLAVOR_KVM_INTEL ? HC_VMCALL : HC_VMMCALL;
 }
 
 /* HC_CONFIG: exits for the hypercalls in mask, answered with answer */
@@ -73,5 +79,16 @@ static inline int harness_hc_read(uint32_t index, struct vmc_hc_rec *rec, uint32
 		*total = r.total;
 	return ret;
 }
+
+/*
+ * HC_MAP_READ for npages (<= 256) pages from gpa into state[]; returns
+ * hdr.ret, *encrypted = encrypted pages among them.
+ */
+#define HC_MAP_CHUNK	256
+int harness_hc_map_read(uint64_t gpa, uint32_t npages, uint8_t *state, uint32_t *encrypted);
+/* HC_QUIRKS: KVM_ENABLE_CAP(DISABLE_QUIRKS2, disable); *kvm_ret, *supported */
+int harness_hc_quirks(uint64_t disable, int *kvm_ret, int64_t *supported);
+/* HC_PV_CPUID into *out */
+int harness_hc_pv_cpuid(struct vmc_hc_pv_cpuid *out);
 
 #endif

@@ -24,7 +24,7 @@ why() {
 	REPLY=${REPLY:-"see the libFuzzer output"}
 }
 
-for t in elf channel; do
+for t in elf channel migstream; do
 	bin=$B/fuzz_$t seeds=$B/seed/$t
 	if [ ! -x "$bin" ] || [ ! -d "$seeds" ]; then
 		skip "fuzz_$t" "$bin or its seeds not built (make check builds them when clang is installed: package clang)"

@@ -10,8 +10,8 @@
 set -u
 payload=$1 out=$2
 [ -f "$payload" ] || { echo "mkseeds: $payload not built" >&2; exit 2; }
-rm -rf "$out/elf" "$out/channel"
-mkdir -p "$out/elf" "$out/channel" || exit 2
+rm -rf "$out/elf" "$out/channel" "$out/migstream"
+mkdir -p "$out/elf" "$out/channel" "$out/migstream" || exit 2
 size=$(stat -c %s "$payload")
 
 cp "$payload" "$out/elf/valid"
@@ -66,3 +66,19 @@ done
 } >"$out/channel/hello-v1"
 block 0 1 48 0x0001 >"$out/channel/above-ram"
 block 65530 0 48 0x0001 >"$out/channel/straddle-end"
+
+# migstream: docs/migration.md streams (the target fixes up total and
+# checksum itself): header, a VM record (64 MiB, 1 vCPU), optional records,
+# the end record.  le64 N -> 8 bytes little-endian.
+le64() { le32 "$1"; le32 $(($1 >> 32)); }
+rec() { le32 "$1"; le32 "$2"; le64 "$3"; [ "$3" -gt 0 ] && head -c $((($3 + 7) / 8 * 8)) /dev/zero; return 0; }
+mig() {
+	printf 'VMCMIGR\0'; le32 1; le32 0; le64 0
+	le32 1; le32 0; le64 40; le64 $((64 << 20)); le32 1; le32 0; le32 0; le32 0; le64 0
+	cat
+	le32 0; le32 0; le64 8; le64 0
+}
+: | mig >"$out/migstream/vm-only"
+{ rec 16 0 144; rec 17 0 312; rec 21 0 32; } | mig >"$out/migstream/vcpu"
+{ rec 2 0 4112; } | mig >"$out/migstream/mem"
+{ rec 32 1 48; rec 32 2 288; rec 32 3 2608; } | mig >"$out/migstream/families"

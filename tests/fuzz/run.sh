@@ -13,7 +13,7 @@ secs=${FUZZ_SECONDS:-30}
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: FUZZ_SECONDS must be a positive number" >&2; exit 2; }
 read -ra extra <<<"${FUZZ_ARGS:-}"
 failed=0
-for t in elf channel; do
+for t in elf channel migstream; do
 	bin=$B/fuzz_$t
 	[ -x "$bin" ] || { echo "fuzz: $bin not built (make fuzz builds it; needs clang)" >&2; exit 2; }
 	mkdir -p "$B/corpus/$t" "$B/artifacts" || exit 2

@@ -29,6 +29,11 @@ void run_finish(int code, const char *fmt, ...)
 	abort();
 }
 
+void run_lock_vcpus(bool lock)
+{
+	(void)lock;
+}
+
 void run_vcpu_stopped(struct vcpu *v)
 {
 	fprintf(stderr, "fuzz: vcpu%d stopped\n", v->id);

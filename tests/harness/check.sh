@@ -472,4 +472,49 @@ else
 	fail "x86/channel" "build/x86_64/x86/channel.flat not built"
 fi
 
+# migration (docs/migration.md): --save writes the stream at every
+# migration; a fresh process --restore's the last one and the guest
+# finishes PASS there; a bad file is a clear exit 2, never a crash;
+# --migrate-every 1 keeps x86/channel's verdict
+M=$TOP/build/x86_64/x86/migrate.flat
+if [ ! -f "$M" ]; then
+	fail "migration" "$M not built"
+elif [ $kvm_ok = no ]; then
+	skip "migration save/restore" "$kvm_why"
+else
+	for h in "${builds[@]}"; do
+		rm -f "$T/vm.sav"
+		run 120 "$B/$h" -t 100 -smp 2 --save "$T/vm.sav" "$M"
+		expect "$h: migrate -smp 2 --save passes" 1 "" "SUMMARY: "
+		if [ ! -s "$T/vm.sav" ]; then
+			fail "$h: --save wrote the stream" "$T/vm.sav missing or empty"
+			continue
+		fi
+		run 120 "$B/$h" -t 100 --restore "$T/vm.sav"
+		expect "$h: --restore in a fresh process: the guest finishes PASS" 1 "" "SUMMARY: "
+		size=$(stat -c %s "$T/vm.sav")
+		head -c $((size - 100)) "$T/vm.sav" >"$T/trunc.sav"
+		cp "$T/vm.sav" "$T/flip.sav"
+		printf '\x5a' | dd of="$T/flip.sav" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+		{ head -c 8 "$T/vm.sav"; printf '\x02'; tail -c +10 "$T/vm.sav"; } >"$T/version.sav"
+		: >"$T/empty.sav"
+		run 20 "$B/$h" --restore "$T/trunc.sav"
+		expect "$h: --restore of a truncated file: exit 2" 2 "truncated"
+		run 20 "$B/$h" --restore "$T/flip.sav"
+		expect "$h: --restore of a corrupted file: exit 2" 2 "checksum mismatch"
+		run 20 "$B/$h" --restore "$T/version.sav"
+		expect "$h: --restore of another stream version: exit 2" 2 "stream version 2"
+		run 20 "$B/$h" --restore "$T/empty.sav"
+		expect "$h: --restore of an empty file: exit 2" 2 "not a vmc-harness migration stream"
+		run 20 "$B/$h" --restore "$T/missing.sav"
+		expect "$h: --restore of a missing file: exit 2" 2 "No such file"
+	done
+	if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
+		run 120 "$B/vmc-harness" -t 100 -v --migrate-every 1 "$TOP/build/x86_64/x86/channel.flat"
+		expect "x86/channel passes with --migrate-every 1" 1 "vmc-harness: migration 10:" \
+			"SUMMARY: "
+		grep -q '^FAIL' "$T/out" && fail "x86/channel under migration" "$(grep -m3 '^FAIL' "$T/out")"
+	fi
+fi
+
 check_done

@@ -1,0 +1,218 @@
+/*
+ * The one hypercall helper (hypercall.h) and the hypercall-family clients.
+ *
+ * HC_COMPAT32: the registers are loaded in 64-bit mode, then LRETQ to the
+ * 32-bit code segment KERNEL_CS32, where only the hypercall runs; a 32-bit
+ * LRET returns to KERNEL_CS.  Everything involved (code, stack) is below
+ * 4 GiB.  HC_USER: IRETQ to a DPL-3 code segment with the U bit set on the
+ * identity map's entries for the first GiB; after the hypercall a HLT (#GP
+ * at CPL 3) comes back to CPL 0 through the #GP handler below, which puts
+ * the saved kernel RIP/RSP into the frame.  TSS.RSP0 points at a stack of
+ * its own meanwhile.  Both modes restore what they changed.
+ */
+#include "vmc.h"
+#include "processor.h"
+#include "desc.h"
+#include "hypercall.h"
+
+#define USER_SLOT	(4 + 2 * (MAX_CPUS - 1))	/* GDT index of CPU 63's TSS */
+#define USER_CS		((USER_SLOT << 3) | 3)
+#define USER_DS		(((USER_SLOT + 1) << 3) | 3)
+
+extern uint64_t gdt[];
+static uint8_t user_stack[4096] __attribute__((aligned(16)));
+static uint8_t rsp0_stack[4096] __attribute__((aligned(16)));
+static volatile uint64_t kernel_rsp, kernel_resume;
+
+static void user_gp(struct ex_regs *r)
+{
+	r->rip = kernel_resume;
+	r->cs = KERNEL_CS;
+	r->ss = KERNEL_DS;
+	r->rsp = kernel_rsp;
+}
+
+/* set (on) or clear the U bit on PML4[0], PDPT[0] and PD[0..511] */
+static void user_bit(bool on)
+{
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xfffull);
+	uint64_t *pdpt = (uint64_t *)(pml4[0] & 0xffffffffff000ull);
+	uint64_t *pd = (uint64_t *)(pdpt[0] & 0xffffffffff000ull);
+	uint64_t *e[] = { &pml4[0], &pdpt[0] };
+
+	for (unsigned i = 0; i < 2; i++)
+		*e[i] = on ? *e[i] | 4 : *e[i] & ~4ull;
+	for (unsigned i = 0; i < 512; i++)
+		pd[i] = on ? pd[i] | 4 : pd[i] & ~4ull;
+	write_cr3(read_cr3());
+}
+
+struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr, uint64_t a0,
+			       uint64_t a1, uint64_t a2)
+{
+	struct hc_result res = { .vector = -1 };
+	struct fault f;
+	uint64_t ret = nr, at = 0;
+
+	if (mode == HC_LONG) {
+		fault_arm();
+		if (insn == HC_VMCALL)
+			asm volatile(".globl hc_site_vmcall\n\t"
+				     "hc_site_vmcall:\n\t" FAULT_INSN("vmcall")
+				     : "+a"(ret) : "b"(a0), "c"(a1), "d"(a2) : "memory");
+		else
+			asm volatile(".globl hc_site_vmmcall\n\t"
+				     "hc_site_vmmcall:\n\t" FAULT_INSN("vmmcall")
+				     : "+a"(ret) : "b"(a0), "c"(a1), "d"(a2) : "memory");
+		f = fault_take();
+		res.vector = f.raised ? (int)f.vector : -1;
+		res.at = (uintptr_t)(insn == HC_VMCALL ? hc_site_vmcall : hc_site_vmmcall);
+		res.ret = ret;
+		return res;
+	}
+	if (mode == HC_COMPAT32) {
+		/* 32-bit code: 0f 01 c1 / 0f 01 d9 decode the same there */
+		if (insn == HC_VMCALL)
+			asm volatile("pushq $%c[cs32]\n\t"
+				     "leaq 1f(%%rip), %[at]\n\t"
+				     "pushq %[at]\n\t"
+				     "lretq\n\t"
+				     ".code32\n"
+				     "1: vmcall\n\t"
+				     "pushl $%c[cs64]\n\t"
+				     "pushl $2f\n\t"
+				     "lret\n\t"
+				     ".code64\n"
+				     "2:\n\t"
+				     : "+a"(ret), [at] "=&r"(at)
+				     : "b"(a0), "c"(a1), "d"(a2), [cs32] "i"(KERNEL_CS32),
+				       [cs64] "i"(KERNEL_CS)
+				     : "memory");
+		else
+			asm volatile("pushq $%c[cs32]\n\t"
+				     "leaq 1f(%%rip), %[at]\n\t"
+				     "pushq %[at]\n\t"
+				     "lretq\n\t"
+				     ".code32\n"
+				     "1: vmmcall\n\t"
+				     "pushl $%c[cs64]\n\t"
+				     "pushl $2f\n\t"
+				     "lret\n\t"
+				     ".code64\n"
+				     "2:\n\t"
+				     : "+a"(ret), [at] "=&r"(at)
+				     : "b"(a0), "c"(a1), "d"(a2), [cs32] "i"(KERNEL_CS32),
+				       [cs64] "i"(KERNEL_CS)
+				     : "memory");
+		res.ret = ret;
+		res.at = at;
+		return res;
+	}
+	/* HC_USER */
+	{
+		uint64_t save_cs = gdt[USER_SLOT], save_ds = gdt[USER_SLOT + 1];
+		exception_handler_t old = handle_exception(GP_VECTOR, user_gp);
+
+		gdt[USER_SLOT] = 0x00affb000000ffffull;		/* DPL 3, 64-bit code */
+		gdt[USER_SLOT + 1] = 0x00cff3000000ffffull;	/* DPL 3, data */
+		tss_set_rsp0(0, (uintptr_t)rsp0_stack + sizeof(rsp0_stack));
+		user_bit(true);
+		if (insn == HC_VMCALL)
+			asm volatile("leaq 3f(%%rip), %%r8\n\t"
+				     "movq %%r8, kernel_resume(%%rip)\n\t"
+				     "movq %%rsp, kernel_rsp(%%rip)\n\t"
+				     "pushq %[uds]\n\t"
+				     "pushq %[ustk]\n\t"
+				     "pushq $2\n\t"
+				     "pushq %[ucs]\n\t"
+				     "leaq 1f(%%rip), %[at]\n\t"
+				     "pushq %[at]\n\t"
+				     "iretq\n"
+				     "1: vmcall\n\t"
+				     "hlt\n"
+				     "3:\n\t"
+				     : "+a"(ret), [at] "=&r"(at)
+				     : "b"(a0), "c"(a1), "d"(a2), [uds] "i"(USER_DS),
+				       [ucs] "i"(USER_CS),
+				       [ustk] "r"((uintptr_t)user_stack + sizeof(user_stack))
+				     : "r8", "memory");
+		else
+			asm volatile("leaq 3f(%%rip), %%r8\n\t"
+				     "movq %%r8, kernel_resume(%%rip)\n\t"
+				     "movq %%rsp, kernel_rsp(%%rip)\n\t"
+				     "pushq %[uds]\n\t"
+				     "pushq %[ustk]\n\t"
+				     "pushq $2\n\t"
+				     "pushq %[ucs]\n\t"
+				     "leaq 1f(%%rip), %[at]\n\t"
+				     "pushq %[at]\n\t"
+				     "iretq\n"
+				     "1: vmmcall\n\t"
+				     "hlt\n"
+				     "3:\n\t"
+				     : "+a"(ret), [at] "=&r"(at)
+				     : "b"(a0), "c"(a1), "d"(a2), [uds] "i"(USER_DS),
+				       [ucs] "i"(USER_CS),
+				       [ustk] "r"((uintptr_t)user_stack + sizeof(user_stack))
+				     : "r8", "memory");
+		asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs\n\tmov %0, %%gs"
+			     : : "r"(KERNEL_DS));
+		user_bit(false);
+		tss_set_rsp0(0, 0);
+		handle_exception(GP_VECTOR, old);
+		gdt[USER_SLOT] = save_cs;
+		gdt[USER_SLOT + 1] = save_ds;
+	}
+	res.ret = ret;
+	res.at = at;
+	return res;
+}
+
+int harness_hc_map_read(uint64_t gpa, uint32_t npages, uint8_t *state, uint32_t *encrypted)
+{
+	struct {
+		struct vmc_hc_map_read m;
+		uint8_t state[HC_MAP_CHUNK];
+	} b;
+	int r;
+
+	if (npages > HC_MAP_CHUNK)
+		return -VMC_E2BIG;
+	memset(&b, 0, sizeof(b));
+	b.m.hdr.argsz = sizeof(b.m) + npages;
+	b.m.hdr.op = VMC_OP_HC_MAP_READ;
+	b.m.gpa = gpa;
+	b.m.npages = npages;
+	r = harness_call(&b);
+	if (state)
+		memcpy(state, b.state, npages);
+	if (encrypted)
+		*encrypted = b.m.encrypted;
+	return r;
+}
+
+int harness_hc_quirks(uint64_t disable, int *kvm_ret, int64_t *supported)
+{
+	struct vmc_hc_quirks q = {
+		.hdr = { .argsz = sizeof(q), .op = VMC_OP_HC_QUIRKS },
+		.disable = disable,
+		.supported = -1,
+		.kvm_ret = 1,
+	};
+	int r = harness_call(&q);
+
+	if (kvm_ret)
+		*kvm_ret = q.kvm_ret;
+	if (supported)
+		*supported = q.supported;
+	return r;
+}
+
+int harness_hc_pv_cpuid(struct vmc_hc_pv_cpuid *out)
+{
+	struct vmc_hc_pv_cpuid c = { .hdr = { .argsz = sizeof(c), .op = VMC_OP_HC_PV_CPUID } };
+	int r = harness_call(&c);
+
+	*out = c;
+	return r;
+}
