@@ -8,8 +8,9 @@
  * actions (EINVAL), keeps at most 16 zones (ENOSPC); COAL_INFO counts what
  * was drained and reports the mapping; an IN from a zone port reads
  * VMC_COALESCED_READ_VALUE, an MMIO load from a zone likewise; EXC_INJECT
- * refuses unknown inject flags and pad (EINVAL), F_MIGRATE without a
- * migration op is EOPNOTSUPP; SLOT_SET refuses slot 0 (EPERM), a bad
+ * refuses unknown inject flags and pad (EINVAL), F_MIGRATE migrates only
+ * when KVM accepted the SET (a refused SET leaves the migration count as
+ * it was); SLOT_SET refuses slot 0 (EPERM), a bad
  * backing / unaligned offset / size past the backing (EINVAL); SLOT_MANY
  * refuses first 0 and a count past slot 0xffff; SLOT_INFO counts the kept
  * slots; a load from an unbacked GPA in VMC_SLOT_WINDOW reads all-ones.
@@ -18,6 +19,7 @@
 #include "vmc.h"
 #include "processor.h"
 #include "kvm420.h"
+#include "migrate.h"
 
 #define ZPORT 0xe0
 
@@ -69,8 +71,20 @@ static void exception(void)
 	HARNESS_REQ_INIT(req, VMC_OP_EXC_INJECT);
 	req.pad = 1;
 	report(harness_call(&req) == -VMC_EINVAL, "EXC_INJECT with pad set is EINVAL");
-	report(exc_inject(&s, VMC_EXC_F_MIGRATE, &req) == -VMC_EOPNOTSUPP,
-	       "EXC_INJECT F_MIGRATE without the migration op is EOPNOTSUPP");
+	{
+		uint64_t n0 = 0, n1 = 0;
+		int r0, r, r1;
+
+		/* VALID_PAYLOAD with the payload cap off: KVM refuses the SET */
+		r0 = harness_migrate(&n0);
+		s.flags = 0x10;
+		r = exc_inject(&s, VMC_EXC_F_MIGRATE, &req);
+		r1 = harness_migrate(&n1);
+		report(r0 == 0 && r == 0 && req.set_ret == -22 && r1 == 0 && n1 == n0 + 1,
+		       "EXC_INJECT F_MIGRATE after a SET KVM refused (EINVAL) does not migrate "
+		       "(set %d, migrations %lu -> %lu, want +1: the MIGRATE itself)",
+		       req.set_ret, n0, n1);
+	}
 }
 
 static void memslot(void)
