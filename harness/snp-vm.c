@@ -106,7 +106,7 @@ static const char *kvm_amd_snp_param(void)
 	FILE *f = fopen("/sys/module/kvm_amd/parameters/sev_snp", "r");
 
 	if (!f)
-		return "absent (kvm_amd not loaded, or a kernel without SNP)";
+		return "absent (no such kvm_amd parameter: kvm_amd not loaded, or a kernel without SNP support)";
 	if (!fgets(buf, sizeof(buf), f))
 		buf[0] = 0;
 	fclose(f);
