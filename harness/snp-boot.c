@@ -93,3 +93,10 @@ void snp_boot_fill(struct vmc_efi_boot *b, uint64_t mem_size, uint64_t image_lo,
 	b->mem[2] = (struct vmc_efi_mem){ 0x100000, mem_size - 0x100000, 1, 7 };
 	b->nmem = 3;
 }
+
+bool snp_map_gpa_ok(uint64_t gpa, uint64_t npages, uint64_t attrs, uint64_t mem_size)
+{
+	if ((gpa & 0xfff) || !npages || (attrs & ~0x11ull) || gpa >= mem_size)
+		return false;
+	return npages <= (mem_size - gpa) / 4096;
+}

@@ -17,6 +17,7 @@
 #ifndef HARNESS_SNP_BOOT_H
 #define HARNESS_SNP_BOOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 
@@ -60,5 +61,12 @@ void snp_pt_build(uint64_t *pt, uint64_t base, unsigned int cbit);
  */
 void snp_boot_fill(struct vmc_efi_boot *b, uint64_t mem_size, uint64_t image_lo,
 		   uint64_t image_hi, unsigned int cbit, const char *cmdline);
+/*
+ * A KVM_HC_MAP_GPA_RANGE exit's arguments from an SNP guest (untrusted,
+ * §C.4): gpa 4 KiB aligned, 1 <= npages, [gpa, gpa + npages * 4K) inside
+ * RAM without wrap, attrs only ENCRYPTED (0x10) and PAGE_SZ_2M (1).
+ * Also a KVM_EXIT_MEMORY_FAULT range (attrs 0, npages = size / 4K).
+ */
+bool snp_map_gpa_ok(uint64_t gpa, uint64_t npages, uint64_t attrs, uint64_t mem_size);
 
 #endif

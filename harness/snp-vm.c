@@ -377,9 +377,7 @@ static bool snp_exit(struct vcpu *v, const struct vmc_exit_rec *rec)
 	np = run->hypercall.args[1];
 	attrs = run->hypercall.args[2];
 	pthread_mutex_lock(&snp.lock);
-	if ((gpa & 0xfff) || !np || np > v->vm->mem_size / 4096 ||
-	    !gpa_range_ok(v->vm, gpa, np * 4096) ||
-	    (attrs & ~(SNP_MAP_GPA_ENCRYPTED | SNP_MAP_GPA_PAGE_SZ_2M)))
+	if (!snp_map_gpa_ok(gpa, np, attrs, v->vm->mem_size))
 		ret = (uint64_t)-EINVAL;
 	else
 		ret = (uint64_t)(int64_t)set_attrs(v->vm, gpa, np * 4096,
@@ -414,7 +412,7 @@ bool snp_vm_memory_fault(struct vcpu *v)
 	pthread_mutex_lock(&snp.lock);
 	snp.fault_repeats = gpa == snp.fault_gpa ? snp.fault_repeats + 1 : 0;
 	snp.fault_gpa = gpa;
-	ok = !(gpa & 0xfff) && size && !(size & 0xfff) && gpa_range_ok(v->vm, gpa, size) &&
+	ok = !(size & 0xfff) && snp_map_gpa_ok(gpa, size / 4096, 0, v->vm->mem_size) &&
 	     snp.fault_repeats < 8 &&
 	     set_attrs(v->vm, gpa, size, flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) == 0;
 	pthread_mutex_unlock(&snp.lock);

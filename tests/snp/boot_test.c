@@ -151,8 +151,27 @@ static void test_boot(void)
 	free(b);
 }
 
+/* untrusted exit arguments (§C.4): 64 MiB of RAM */
+static void test_map_gpa(void)
+{
+	const uint64_t m = 64ull << 20;
+
+	eq("map gpa 1 page at 0", snp_map_gpa_ok(0, 1, 0, m), 1);
+	eq("map gpa last page", snp_map_gpa_ok(m - 4096, 1, 0x10, m), 1);
+	eq("map gpa all RAM", snp_map_gpa_ok(0, m / 4096, 0, m), 1);
+	eq("map gpa 2M entry attrs 0x11", snp_map_gpa_ok(0x200000, 512, 0x11, m), 1);
+	eq("map gpa one page past the end", snp_map_gpa_ok(m - 4096, 2, 0, m), 0);
+	eq("map gpa at the end", snp_map_gpa_ok(m, 1, 0, m), 0);
+	eq("map gpa unaligned", snp_map_gpa_ok(0x1001, 1, 0, m), 0);
+	eq("map gpa 0 pages", snp_map_gpa_ok(0, 0, 0, m), 0);
+	eq("map gpa unknown attr bit 1", snp_map_gpa_ok(0, 1, 0x2, m), 0);
+	eq("map gpa npages that wrap * 4K", snp_map_gpa_ok(0x1000, 1ull << 52, 0, m), 0);
+	eq("map gpa near 2^64", snp_map_gpa_ok(0xfffffffffffff000ull, 1, 0, m), 0);
+}
+
 int main(void)
 {
+	test_map_gpa();
 	test_cc_blob();
 	test_cpuid();
 	test_pt();
