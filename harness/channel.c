@@ -30,6 +30,7 @@ static const struct chan_family *const families[] = {
 	&ops_memslot_family,
 	&ops_snp_family,
 	&ops_migrate_family,
+	&ops_snpvm_family,	/* snp-vm.c (family 0x08, --vm-type=snp) */
 };
 
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;

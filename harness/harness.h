@@ -148,6 +148,7 @@ struct options {
 	bool irqchip;
 	bool console_bytes;	/* --console=bytes: refuse CONSOLE requests */
 	bool boot_multiboot;	/* --boot=multiboot: never the direct 64-bit entry */
+	bool vm_snp;		/* --vm-type=snp (snp-vm.c) */
 	const char *stats;	/* --stats FILE */
 	const char *payload;
 	uint32_t kvm_pv_features;	/* --kvm-pv-features: ORed into 0x40000001.EAX */
@@ -328,6 +329,17 @@ bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t 
 void families_save(struct mig_buf *b);
 bool families_check(const uint8_t *p, size_t len, char *err, size_t errsz);
 bool families_load(const uint8_t *p, size_t len, char *err, size_t errsz);
+/* ---- snp-vm.c: --vm-type=snp, the harness as SEV-SNP VMM ---- */
+extern const struct chan_family ops_snpvm_family;
+bool snp_vm_active(void);
+/* instead of vm_create(): the SNP VM, guest_memfd RAM; exit 77 on a non-SNP host */
+void snp_vm_create(struct vm *vm, uint64_t mem_size, bool irqchip);
+/* after load_payload(): the boot pages (C-bit page tables, CPUID page, CC blob, hand-off) */
+void snp_vm_prepare(struct vm *vm, const char *cmdline, const struct boot_info *bi);
+/* after the boot vCPU exists: its registers, LAUNCH_START/UPDATE/FINISH */
+void snp_vm_launch(struct vm *vm, struct vcpu *v, const struct boot_info *bi);
+/* KVM_RUN failed with EFAULT: a KVM_EXIT_MEMORY_FAULT converted (true) or not ours */
+bool snp_vm_memory_fault(struct vcpu *v);
 
 /* offer an otherwise unhandled exit to the families; true = handled */
 bool channel_handle_exit(struct vcpu *v, const struct vmc_exit_rec *rec);

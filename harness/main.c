@@ -117,6 +117,9 @@ static void usage(FILE *f)
 "  --migrate-every N migrate the VM after every Nth channel request (docs/migration.md)\n"
 "  --save FILE       write the migration stream to FILE at every migration\n"
 "  --restore FILE    start from a saved stream instead of booting (PAYLOAD optional)\n"
+"  --vm-type TYPE    default, or snp (= --snp): boot the payload as an SEV-SNP\n"
+"                    guest (KVM_X86_SNP_VM, guest_memfd, SNP launch; one vCPU,\n"
+"                    COM1 byte console; exit 77 on a host without SNP)\n"
 "  --host-info       print host facts (key=value lines) and exit\n"
 "  -v                verbose\n"
 "  -h                this help\n"
@@ -209,6 +212,13 @@ static int parse_args(int argc, char **argv)
 			if (strcmp(val, "direct") && strcmp(val, "multiboot"))
 				die(HX_USAGE, "--boot: bad value '%s' (want direct or multiboot)", val);
 			opts.boot_multiboot = !strcmp(val, "multiboot");
+		} else if (!strcmp(a, "--vm-type")) {
+			NEED_VAL();
+			if (strcmp(val, "snp") && strcmp(val, "default"))
+				die(HX_USAGE, "--vm-type: bad value '%s' (want default or snp)", val);
+			opts.vm_snp = !strcmp(val, "snp");
+		} else if (!strcmp(a, "--snp")) {
+			opts.vm_snp = true;
 		} else if (!strcmp(a, "--stats")) {
 			NEED_VAL();
 			opts.stats = val;
@@ -268,6 +278,9 @@ int main(int argc, char **argv)
 	stats_init(opts.stats != NULL);
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (opts.vm_snp && (opts.restore_file || opts.save_file || opts.migrate_every))
+		die(HX_USAGE, "--vm-type=snp: an SEV-SNP guest's state cannot be saved or migrated "
+		    "by this harness (--restore/--save/--migrate-every)");
 	if (opts.restore_file) {
 		/* the saved VM instead of a boot (docs/migration.md) */
 		opts.payload = pi < argc ? argv[pi] : opts.restore_file;
@@ -283,8 +296,17 @@ int main(int argc, char **argv)
 		stats_loaded();
 		exitlog_init(opts.exit_log, opts.exit_log_cap);
 		devices_init(opts.console_cap);
-		vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
+		if (opts.vm_snp) {
+			if (opts.smp != 1)
+				die(HX_USAGE, "--vm-type=snp: one vCPU only (APs need SNP AP creation)");
+			opts.console_bytes = true;	/* the console block is private memory */
+			snp_vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip);
+		} else {
+			vm_create(&the_vm, opts.mem_mib << 20, opts.irqchip || opts.smp > 1);
+		}
 		load_payload(&the_vm, cmdline, &bi);
+		if (opts.vm_snp)
+			snp_vm_prepare(&the_vm, cmdline, &bi);
 		stats_boot(bi.direct64);
 		if (verbose)
 			warnx_h("host %s, %d vCPU(s), %llu MiB, irqchip %s, cmdline \"%s\"",

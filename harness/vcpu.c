@@ -270,6 +270,8 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *
 		TEST_ASSERT(ioctl(v->fd, KVM_SET_MP_STATE, &mp) == 0,
 			    "KVM_SET_MP_STATE INIT_RECEIVED (vcpu%d)", id);
 	}
+	if (id == 0 && snp_vm_active())
+		snp_vm_launch(vm, v, bi);	/* its registers go into the VMSA */
 }
 
 uint64_t vcpu_rip(struct vcpu *v)
@@ -573,6 +575,8 @@ static void *vcpu_thread(void *arg)
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (run_done())
 			break;
+		if (r < 0 && err == EFAULT && snp_vm_memory_fault(v))
+			continue;	/* --vm-type=snp: the range was converted */
 		if (r < 0) {
 			if (err == EINTR || err == EAGAIN) {
 				eat_kick();

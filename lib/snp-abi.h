@@ -73,7 +73,53 @@ struct vmc_snp_launch {
 	uint32_t pad1;
 };
 
+/*
+ * vmc-harness --vm-type=snp (harness/snp-vm.c): the harness itself is the
+ * SNP guest's VMM.  HELLO sets VMC_FEAT_SNP_VM; these two ops answer
+ * -VMC_EOPNOTSUPP in any other VM.
+ *
+ * SNP_PSC_LOG: the KVM_EXIT_HYPERCALL(KVM_HC_MAP_GPA_RANGE) exits the
+ * harness served (specs/kvm-x86.md §C.4), numbered from 0; returns entry
+ * `index` with all three arguments as KVM gave them and the ret the harness
+ * answered (the exit log holds the same exits: reason 3, index 12, data =
+ * args[0]).  -VMC_EINVAL when index >= total or it fell out of the ring.
+ */
+#define VMC_OP_SNP_PSC_LOG	0x0803
+#define VMC_OP_SNP_SHARED_READ	0x0804
+#define VMC_FEAT_SNP_VM		(1ull << 32)	/* the guest runs as an SNP guest of this harness */
+#define VMC_SNP_PSC_RING	64
+struct vmc_snp_psc_rec {
+	uint64_t gpa;			/* args[0] */
+	uint64_t npages;		/* args[1] */
+	uint64_t attrs;			/* args[2]: MAP_GPA_RANGE_ENCRYPTED (0x10) | PAGE_SZ_2M (1) */
+	uint64_t ret;			/* what the harness answered (0: attributes flipped) */
+	uint32_t vcpu_exits;		/* that vCPU's exit count at this exit (low 32 bits) */
+	uint32_t vcpu;
+};
+struct vmc_snp_psc_log {
+	struct vmc_req_hdr hdr;
+	uint32_t index;			/* in */
+	uint32_t total;			/* out: exits served so far */
+	struct vmc_snp_psc_rec rec;	/* out */
+};
+/*
+ * SNP_SHARED_READ: len (1..VMC_SNP_READ_MAX) bytes of the host's (shared)
+ * view of guest memory at gpa, into data.  Only where every page of the
+ * range is shared, i.e. KVM_MEMORY_ATTRIBUTE_PRIVATE clear (-VMC_EPERM
+ * otherwise: the host cannot see private memory); -VMC_EFAULT outside RAM.
+ */
+#define VMC_SNP_READ_MAX	256
+struct vmc_snp_shared_read {
+	struct vmc_req_hdr hdr;
+	uint64_t gpa;			/* in */
+	uint32_t len;			/* in */
+	uint32_t pad;			/* in: 0 */
+	uint8_t data[VMC_SNP_READ_MAX];	/* out */
+};
+
 VMC_ABI_ASSERT(struct vmc_snp_probe, 112);
 VMC_ABI_ASSERT(struct vmc_snp_launch, 168);
+VMC_ABI_ASSERT(struct vmc_snp_psc_log, 64);
+VMC_ABI_ASSERT(struct vmc_snp_shared_read, 288);
 
 #endif

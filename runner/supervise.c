@@ -163,8 +163,9 @@ static void see_line(char *s, bool guest, bool host)
 			if (v[0] >= '0' && v[0] <= '9' && (v[1] < '0' || v[1] > '9'))
 				st.exit_line = v[0] - '0';
 		}
-		/* the harness prints its own "SKIP: /dev/kvm ..." (exit 77) on stdout */
-		if (prefix(s, "SKIP: /dev/kvm"))
+		/* the harness prints its own "SKIP: /dev/kvm ..." / "SKIP: vmc-harness
+		 * ..." (--vm-type=snp on a host without SNP) with exit 77, on stdout */
+		if (prefix(s, "SKIP: /dev/kvm") || prefix(s, "SKIP: vmc-harness "))
 			snprintf(st.hskip, sizeof(st.hskip), "%s", s + 6);
 	}
 	if (host) {
@@ -172,7 +173,7 @@ static void see_line(char *s, bool guest, bool host)
 			keep(st.herr, s + 7);
 		else if (prefix(s, "TIMEOUT: "))
 			keep(st.htmo, s + 9);
-		else if (prefix(s, "SKIP: /dev/kvm"))
+		else if (prefix(s, "SKIP: /dev/kvm") || prefix(s, "SKIP: vmc-harness "))
 			snprintf(st.hskip, sizeof(st.hskip), "%s", s + 6);
 		if (qemu_msg(s))
 			keep(st.qerr, s);

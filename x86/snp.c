@@ -30,6 +30,16 @@
  *    fails, of VMPL1 succeeds (we run at VMPL0);
  *  - the documented order: a page made private by PSC but not yet
  *    PVALIDATEd raises #VC on access; after PVALIDATE it is usable.
+ * SNP guest of vmc-harness --vm-type=snp (HELLO VMC_FEAT_SNP_VM; cfg
+ * snp-harness), in addition, the host's side of the same conversions:
+ *  - F28: each MSR-protocol change is one KVM_EXIT_HYPERCALL (exit log:
+ *    reason 3, index 12, data = the page's GPA) with args {gpa, 1,
+ *    0x10 (private) or 0 (shared)} (SNP_PSC_LOG);
+ *  - F29: each GHCB change arrives as the exits KVM's rules give
+ *    (psc_kvm_model: merged ranges, npages summed, PAGE_SZ_2M), none for
+ *    SMASH/UNSMASH or rejected buffers;
+ *  - C.2/C.4: bytes written to a page while it is shared are what the host
+ *    reads at that GPA (SNP_SHARED_READ).
  * Elsewhere those SKIP with SNP_REASON.
  */
 #include "vmc.h"
@@ -51,6 +61,9 @@
 
 static struct vmc_hello hello;
 static bool have_harness;
+static bool snp_vmm;	/* this SNP guest's VMM is vmc-harness --vm-type=snp */
+/* EXIT_READ writes its records by GPA: a shared page (the host cannot write private memory) */
+static struct vmc_exit_rec xrec[4096 / sizeof(struct vmc_exit_rec)] __attribute__((aligned(4096)));
 
 static bool ver_ge(const struct vmc_snp_probe *p, unsigned int maj, unsigned int min)
 {
@@ -308,6 +321,77 @@ static void skip_snp_guest(void)
 	report_skip("SNP guest: shared data reaches the host; PSC + PVALIDATE order (C.2): %s", SNP_REASON);
 }
 
+/* ---- the host's view (vmc-harness --vm-type=snp only) ---- */
+static uint32_t psc_count(void)
+{
+	struct vmc_snp_psc_log l;
+
+	HARNESS_REQ_INIT(l, VMC_OP_SNP_PSC_LOG);
+	l.index = ~0u;
+	harness_call(&l);	/* -EINVAL (no such entry), total written all the same */
+	return l.total;
+}
+
+/*
+ * The page-state-change exits the host served since count t0 must be
+ * exactly want[0..n) (gpa, npages, attrs: §C.4 / F28 / F29) and answered 0.
+ */
+static void host_psc_check(const char *what, uint32_t t0, const struct psc_exit *want, int n)
+{
+	struct vmc_snp_psc_log l;
+	int got = 0, bad = -1;
+
+	if (!snp_vmm)
+		return;
+	for (uint32_t i = t0; got < 16; i++, got++) {
+		HARNESS_REQ_INIT(l, VMC_OP_SNP_PSC_LOG);
+		l.index = i;
+		if (harness_call(&l) < 0)
+			break;
+		if (bad < 0 && (got >= n || l.rec.gpa != want[got].gpa ||
+				l.rec.npages != want[got].npages || l.rec.attrs != want[got].attrs ||
+				l.rec.ret != 0))
+			bad = got;
+		if (bad == got)
+			report_info("%s: host exit %d: gpa %#lx npages %lu attrs %#lx ret %#lx", what,
+				    got, l.rec.gpa, l.rec.npages, l.rec.attrs, l.rec.ret);
+	}
+	report(got == n && bad < 0, "%s: the host saw %d KVM_HC_MAP_GPA_RANGE exit(s) with "
+	       "KVM's args (want %d%s%#lx/%lu/%#lx) (F28/F29, C.4)", what, got, n,
+	       n ? ", first " : ", none", n ? want[0].gpa : 0, n ? want[0].npages : 0,
+	       n ? want[0].attrs : 0);
+}
+
+/* the exit log has exactly one hypercall-12 exit since the mark, for gpa */
+static void host_exitlog_check(const char *what, uint64_t gpa)
+{
+	uint32_t total = 0, lost = 0;
+	int n;
+
+	if (!snp_vmm)
+		return;
+	n = harness_exit_read(xrec, ARRAY_SIZE(xrec), VMC_READ_F_REASON | VMC_READ_F_INDEX,
+			      3 /* KVM_EXIT_HYPERCALL */, 12 /* KVM_HC_MAP_GPA_RANGE */, &total, &lost);
+	report(n == 1 && total == 1 && !lost && xrec[0].data == gpa,
+	       "%s: the exit log holds one exit 3 (HYPERCALL) nr 12 for GPA %#lx (F28) "
+	       "(read %d, total %u, lost %u, data %#lx)", what, gpa, n, total, lost,
+	       n > 0 ? xrec[0].data : 0);
+}
+
+static int shared_read(uint64_t gpa, uint8_t *out, uint32_t len)
+{
+	struct vmc_snp_shared_read r;
+	int ret;
+
+	HARNESS_REQ_INIT(r, VMC_OP_SNP_SHARED_READ);
+	r.gpa = gpa;
+	r.len = len;
+	ret = harness_call(&r);
+	if (ret == 0)
+		memcpy(out, r.data, len);
+	return ret;
+}
+
 static void check_snp_status(void)
 {
 	uint64_t v = rdmsr(MSR_AMD64_SEV), req;
@@ -385,22 +469,48 @@ static void check_snp_msr_psc(void)
 	uintptr_t va = (uintptr_t)tpage[0];
 	uint64_t resp, r;
 
+	uint32_t t0 = snp_vmm ? psc_count() : 0;
+	struct psc_exit want;
+
+	if (snp_vmm)
+		harness_exit_mark();
 	r = snp_page_make_shared(va);
 	report(r == 0, "4K page private -> shared: PVALIDATE(rescind), PSC MSR shared answers 0x015 "
 	       "(F28) (step error %#lx)", r);
+	want = (struct psc_exit){ va, 1, MAP_GPA_RANGE_DECRYPTED | MAP_GPA_RANGE_PAGE_SZ_4K };
+	host_psc_check("MSR PSC shared", t0, &want, 1);
+	host_exitlog_check("MSR PSC shared", va);
 	if (r == 0) {
 		memset(tpage[0], 0xa5, 4096);
 		report(tpage[0][4095] == 0xa5, "the shared page is writable without the C-bit");
-		report_skip("data written while shared reaches the host: needs the vmconform harness as "
-			    "the SNP VMM (the host view of exit 3 / nr 12, F28, is the harness's)");
+		if (snp_vmm) {
+			uint8_t seen[VMC_SNP_READ_MAX];
+			int rr, same = 0;
+
+			memset(seen, 0, sizeof(seen));
+			rr = shared_read(va + 4096 - sizeof(seen), seen, sizeof(seen));
+			for (unsigned i = 0; i < sizeof(seen); i++)
+				same += seen[i] == 0xa5;
+			report(rr == 0 && same == (int)sizeof(seen), "data written while shared reaches the "
+			       "host: it reads the 0xa5 the guest wrote at that GPA (C.2) (ret %d, %d of %u "
+			       "bytes)", rr, same, (unsigned)sizeof(seen));
+		} else {
+			report_skip("data written while shared reaches the host: needs vmc-harness "
+				    "--vm-type=snp as the SNP VMM (cfg snp-harness)");
+		}
 	}
+	t0 = snp_vmm ? psc_count() : 0;
 	resp = ghcb_msr_call(ghcb_msr_psc_req(va >> 12, SNP_PSC_OP_PSMASH));
+	host_psc_check("MSR PSC op 3", t0, NULL, 0);
 	report(resp == GHCB_MSR_PSC_KVM_FAIL, "PSC MSR request with op 3 answers BIT(63)|0x015 without "
 	       "an exit (C.4) (got %#lx)", resp);
 	/* back: C-bit, PSC private, then a read before PVALIDATE must #VC */
 	sev_set_page_encrypted(va, true);
+	t0 = snp_vmm ? psc_count() : 0;
 	resp = ghcb_msr_call(ghcb_msr_psc_req(va >> 12, SNP_PSC_OP_PRIVATE));
 	report(resp == GHCB_MSR_PSC_RESP, "PSC MSR private answers 0x015 (got %#lx)", resp);
+	want = (struct psc_exit){ va, 1, MAP_GPA_RANGE_ENCRYPTED | MAP_GPA_RANGE_PAGE_SZ_4K };
+	host_psc_check("MSR PSC private", t0, &want, 1);
 	{
 		struct fault f;
 		uint8_t x = 0;
@@ -472,10 +582,14 @@ static void psc_expect(const char *what, struct psc_buffer *buf, uint64_t want)
 	static struct psc_buffer model;
 	struct psc_exit ex[8];
 	uint64_t mres, got;
+	uint32_t t0 = snp_vmm ? psc_count() : 0;
+	int nex;
 
 	memcpy(&model, buf, sizeof(model));
-	psc_kvm_model(&model, true, ex, 8, &mres);
+	nex = psc_kvm_model(&model, true, ex, 8, &mres);
 	got = snp_psc_ghcb(buf);
+	if (nex >= 0)
+		host_psc_check(what, t0, ex, nex);
 	report(got == want && mres == want && buf->hdr.cur_entry == model.hdr.cur_entry &&
 	       !memcmp(buf->entries, model.entries, sizeof(model.entries)),
 	       "GHCB PSC %s: SW_EXITINFO2 %#lx (want %#lx), cur_entry %u (want %u), entries as KVM "
@@ -542,6 +656,10 @@ static void check_snp_ghcb_psc(void)
 static void check_snp_guest(void)
 {
 	report_prefix_push("snp-guest");
+	if (snp_vmm && snp_page_make_shared((uintptr_t)xrec)) {
+		report(false, "the EXIT_READ buffer page can be made shared");
+		snp_vmm = false;
+	}
 	if (!ghcb_page()) {
 		report(false, "the start code set up a shared GHCB page");
 		report_prefix_pop();
@@ -572,6 +690,9 @@ int main(int argc, char **argv)
 	have_harness = harness_present();
 	if (have_harness && harness_hello(&hello) < 0)
 		report_abort("HELLO failed");
+	snp_vmm = have_harness && (hello.features & VMC_FEAT_SNP_VM) && snp_active();
+	if (snp_vmm)
+		report_info("SNP guest of vmc-harness --vm-type=snp: host-side checks on");
 	if (have_harness) {
 		check_launch_probe();
 		check_launch_snp();

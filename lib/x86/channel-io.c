@@ -3,10 +3,16 @@
  * 32-bit IN = probe (VMC_CHAN_MAGIC under the harness, all-ones under
  * QEMU); 32-bit OUT = guest-physical address of a request block.  The x86
  * library maps 0..4 GiB 1:1, so a pointer is its GPA.
+ *
+ * Under SEV (vmc-harness --vm-type=snp) the host cannot read private
+ * memory: the block is copied to the shared bounce page (sev.c), its GPA
+ * sent, and the whole block copied back (the harness wrote back only the
+ * op's output fields and ret into the copy).  At most 4 KiB per block.
  */
 #include "vmc.h"
 #include "channel.h"
 #include "processor.h"
+#include "sev.h"
 
 uint32_t chan_arch_probe(void)
 {
@@ -17,6 +23,18 @@ void chan_arch_submit(uint64_t gpa)
 {
 	/* buffered console text first: output keeps the order of the calls */
 	console_sync();
+	if (sev_chan_bounce()) {
+		uint8_t *b = sev_chan_bounce(), *blk = (uint8_t *)(uintptr_t)gpa;
+		uint32_t n = ((const struct vmc_req_hdr *)blk)->argsz;
+
+		if (n > 4096)
+			n = 4096;
+		memcpy(b, blk, n);
+		asm volatile("outl %0, %1" : : "a"((uint32_t)(uintptr_t)b), "Nd"(VMC_CHANNEL_PORT)
+			     : "memory");
+		memcpy(blk, b, n);
+		return;
+	}
 	asm volatile("outl %0, %1" : : "a"((uint32_t)gpa), "Nd"(VMC_CHANNEL_PORT) : "memory");
 }
 

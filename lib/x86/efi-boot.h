@@ -7,6 +7,13 @@
  * .text.boot carries, right after the multiboot header, the EFI header
  * below (magic, version, entry), which the stub looks for in the first
  * 8 KiB of the loaded image.
+ *
+ * vmc-harness --vm-type=snp (harness/snp-boot.h) enters the same entry with
+ * a block it built itself: sev_status = SEV|SEV-ES|SNP, cbit from KVM's
+ * CPUID, cc_blob = the CC blob it placed (where the stub puts the
+ * EFI_CC_BLOB_GUID table entry), its memory map and command line; page
+ * tables with the C-bit in CR3.  The guest cannot tell the two apart
+ * except through the harness channel (HELLO VMC_FEAT_SNP_VM).
  */
 #ifndef VMC_X86_EFI_BOOT_H
 #define VMC_X86_EFI_BOOT_H

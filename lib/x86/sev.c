@@ -49,6 +49,9 @@ static const struct cc_blob_sev_info *cc_blob;
 static const struct snp_cpuid_table *cpuid_tbl;
 static uint8_t ghcb_buf[4096] __attribute__((aligned(4096)));
 static bool ghcb_ready;
+/* the channel's bounce page under SEV (channel-io.c): request blocks go through it */
+static uint8_t chan_bounce[4096] __attribute__((aligned(4096)));
+static bool chan_bounce_ready;
 static uint64_t split_pt[SEV_SPLIT_MAX][512] __attribute__((aligned(4096)));
 static uint64_t split_va[SEV_SPLIT_MAX];
 static unsigned int nsplit;
@@ -58,6 +61,7 @@ unsigned int sev_cbit(void) { return cbit; }
 uint64_t sev_cmask(void) { return cmask; }
 const struct cc_blob_sev_info *sev_cc_blob(void) { return cc_blob; }
 void *ghcb_page(void) { return ghcb_ready ? ghcb_buf : NULL; }
+void *sev_chan_bounce(void) { return chan_bounce_ready ? chan_bounce : NULL; }
 uint64_t ghcb_gpa(void) { return ghcb_ready ? (uintptr_t)ghcb_buf : 0; }
 
 /* terminate through the MSR protocol (works without a GHCB page) */
@@ -407,4 +411,12 @@ void sev_boot_init(const struct vmc_efi_boot *b)
 	}
 	if (sev_es_active())
 		ghcb_setup();
+	/*
+	 * The host sees only shared memory: a shared page for harness channel
+	 * blocks (vmc-harness --vm-type=snp; under QEMU it is never used).
+	 */
+	if (snp_active() && ghcb_ready)
+		chan_bounce_ready = snp_page_make_shared((uintptr_t)chan_bounce) == 0;
+	else if (sev_active())
+		chan_bounce_ready = sev_set_page_encrypted((uintptr_t)chan_bounce, false) == 0;
 }

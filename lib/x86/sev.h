@@ -39,6 +39,12 @@ uint64_t ghcb_msr_call(uint64_t req);
 void *ghcb_page(void);
 uint64_t ghcb_gpa(void);
 /*
+ * Under SEV: a shared 4 KiB page through which channel-io.c sends every
+ * request block (the host cannot read private memory); NULL without SEV.
+ * Buffers a request names by GPA (EXIT_READ's buf) must be shared too.
+ */
+void *sev_chan_bounce(void);
+/*
  * One NAE event through the GHCB page: exit code, info1, info2; the
  * registers named in the valid bitmap (GHCB_SET_*) are already written.
  * Returns SW_EXITINFO1 (low 32 bits non-zero: error); *info2 the result.

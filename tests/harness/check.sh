@@ -154,6 +154,30 @@ for h in "${builds[@]}"; do
 	expect "$h: -h -> exit 0 with usage" 0 "" "usage: vmc-harness"
 done
 
+# ------------------------------------------------------------ --vm-type=snp
+# (harness/snp-vm.c) usage errors, and the SKIP on a host without SNP: exit
+# 77 with what is needed and the kernel's own VM_TYPES answer
+for h in "${builds[@]}"; do
+	run 10 "$B/$h" --vm-type=bogus x.flat
+	expect "$h: --vm-type=bogus -> exit 2" 2 "--vm-type: bad value"
+	run 10 "$B/$h" --vm-type=snp -smp 2 "$G/allskip.flat"
+	expect "$h: --vm-type=snp -smp 2 -> exit 2" 2 "one vCPU only"
+	if [ $kvm_ok = no ]; then
+		skip "$h: --vm-type=snp SKIP on a non-SNP host" "$kvm_why"
+	elif grep -qsx '[Y1]' /sys/module/kvm_amd/parameters/sev_snp; then
+		skip "$h: --vm-type=snp SKIP on a non-SNP host" "this host has kvm_amd sev_snp=Y (cfg snp-harness runs there)"
+	else
+		run 30 "$B/$h" --vm-type=snp "$G/allskip.flat"
+		expect "$h: --vm-type=snp on a non-SNP host -> exit 77 naming what is needed" 77 "" \
+			"SKIP: vmc-harness --vm-type=snp: needs an AMD EPYC host with SEV-SNP enabled in KVM (kvm_amd sev_snp=Y"
+		if [ "$RC" -eq 77 ] && ! grep -qE 'KVM_CAP_VM_TYPES\) = (0|0x[0-9a-f]+) \(' "$T/out"; then
+			fail "$h: --vm-type=snp SKIP gives the kernel's VM_TYPES answer" "$(head -c 300 "$T/out")"
+		elif [ "$RC" -eq 77 ]; then
+			pass "$h: --vm-type=snp SKIP gives the kernel's VM_TYPES answer"
+		fi
+	fi
+done
+
 # ------------------------------------------------------------ --host-info
 run 10 "$B/vmc-harness" --host-info
 if sane "host-info" && [ "$RC" -eq 0 ]; then
