@@ -88,7 +88,7 @@ static void check_dt(long mem_mib)
 	       "PSCI_VERSION over the DT's conduit gives a version >= 0.2 (%#lx)", v);
 	if (mem_mib <= 0)
 		report_skip("mem_size() matches the guest RAM size (no mem=<MiB> argument: "
-			    "pass args = mem=128 with QEMU -m 128)");
+			    "set memory = 128 in its unittests.cfg section: the runner passes -m 128 and mem=128)");
 	else
 		report(mem_size() == (uint64_t)mem_mib << 20,
 		       "mem_size() from /memory is mem=%ld MiB (%lu bytes in %u range(s))",

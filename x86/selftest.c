@@ -69,7 +69,7 @@ static void check_memory(long mem_mib)
 	report_info("mem_size() = %lu bytes (%lu KiB)", size, size >> 10);
 	if (mem_mib <= 0)
 		report_skip("mem_size() matches the guest RAM size (no mem=<MiB> argument: "
-			    "pass args = mem=64 with the runner's -m 64)");
+			    "set memory = 64 in its unittests.cfg section: the runner passes -m 64 and mem=64)");
 	else
 		report(size <= want && size >= want - (1 << 20),
 		       "mem_size() is within 1 MiB below mem=%ld MiB (%lu bytes)",
