@@ -1,8 +1,7 @@
 /*
  * SEV/SNP and guest_memfd UAPI newer than Debian 12's 6.1 headers (upstream
- * 6.12 values: include/uapi/linux/kvm.h, arch/x86/include/uapi/asm/kvm.h).
- * The same definitions as at the top of ops-snp.c (which predates this
- * header); one TU includes only one of them.
+ * 6.12 values: include/uapi/linux/kvm.h, arch/x86/include/uapi/asm/kvm.h),
+ * for ops-snp.c (the launch-API probes) and snp-vm.c (the SNP VMM).
  */
 #ifndef HARNESS_SNP_UAPI_H
 #define HARNESS_SNP_UAPI_H
