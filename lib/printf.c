@@ -98,6 +98,18 @@ static void emit_number(struct sink *o, const struct spec *sp,
 		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
 		v /= base;
 	}
+	/*
+	 * A plain %d/%u/%x of a non-negative value (no width, precision, sign
+	 * or '#'): the digits, or "0", and nothing else -- what the general
+	 * path below prints then, in one put_n (boot code may run in the
+	 * host's instruction emulator, where every instruction counts).
+	 */
+	if (!sp->width && prec < 0 && !neg && !sp->plus && !sp->space && !sp->alt && !is_ptr) {
+		if (!n)
+			tmp[sizeof(tmp) - 1 - n++] = '0';
+		put_n(o, tmp + sizeof(tmp) - n, n);
+		return;
+	}
 	/* no precision: at least one digit; "%.0d" of 0 prints nothing */
 	if (prec < 0)
 		prec = 1;

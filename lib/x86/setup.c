@@ -115,6 +115,31 @@ static inline bool blank(char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/*
+ * End of the word at p: the first NUL or blank.  Eight bytes at a time
+ * while none of them is below 0x21 (the usual "has a byte less than n"
+ * test: exact as a yes/no), then byte by byte; cmdline_copy is a 4 KiB
+ * static buffer, so the 8-byte loads stay inside it.  The command line is
+ * scanned at every boot, and boot code may run in the host's instruction
+ * emulator (kvm_pvm), where each instruction costs microseconds.
+ */
+static char *word_end(char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+
+	while (p + 8 <= cmdline_copy + sizeof(cmdline_copy)) {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		if ((x - 0x21 * ones) & ~x & highs)
+			break;
+		p += 8;
+	}
+	while (*p && !blank(*p))
+		p++;
+	return p;
+}
+
 static void setup_cmdline(const char *src)
 {
 	char *p = cmdline_copy, *word, *base, *dot;
@@ -128,23 +153,28 @@ static void setup_cmdline(const char *src)
 	while (*p && blank(*p))
 		p++;
 	word = p;
-	while (*p && !blank(*p))
-		p++;
+	p = word_end(p);
 	n = p - word;
 	while (*p && blank(*p))
 		p++;
 	args_start = p;
 
-	base = word;
-	for (char *q = word; q < word + n; q++)
-		if (*q == '/')
-			base = q + 1;
+	/* the last component: back from the word's end to its last '/' */
+	base = word + n;
+	while (base > word && base[-1] != '/')
+		base--;
 	n -= base - word;
 	if (n >= sizeof(test_name))
 		n = sizeof(test_name) - 1;
 	memcpy(test_name, base, n);
 	test_name[n] = '\0';
-	dot = strrchr(test_name, '.');
+	/* the last '.' (strrchr), searched from the known end */
+	dot = NULL;
+	for (char *q = test_name + n; q > test_name; q--)
+		if (q[-1] == '.') {
+			dot = q - 1;
+			break;
+		}
 	if (dot && (!strcmp(dot, ".flat") || !strcmp(dot, ".elf") || !strcmp(dot, ".efi")))
 		*dot = '\0';
 }

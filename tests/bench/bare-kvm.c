@@ -22,7 +22,13 @@
  * hdr.ret = 0 so the guest library sends them), so scripts/bench.sh can
  * compare boot -> verdict with the same entry on both sides.
  *
+ * -n: no payload, the floor of any boot -> verdict on this host: open
+ * /dev/kvm, KVM_CREATE_VM, one memory slot, KVM_CREATE_VCPU, the same vCPU
+ * setup ioctls, and one KVM_RUN of two guest instructions (xor %eax,%eax;
+ * out %al,$0xf4 at GPA 0x1000, 32-bit flat mode): exit status 1.
+ *
  * Usage: bare-kvm [-d] PAYLOAD.flat [guest args...]   (64 MiB, 1 vCPU, 60 s cap)
+ *        bare-kvm -n
  * Exit: guest status (v << 1) | 1; 2 bad usage/payload; 4 unexpected exit;
  * 77 /dev/kvm not usable.
  */
@@ -53,6 +59,7 @@
 
 static uint8_t *mem;
 static int direct;			/* -d */
+static int null_vm;			/* -n */
 static struct vmc_boot_header boot;	/* -d: the payload's boot header */
 
 static void die(int code, const char *what)
@@ -230,13 +237,15 @@ int main(int argc, char **argv)
 	size_t len;
 	int kvm, vm, vcpu, run_size;
 
-	if (argc > 1 && !strcmp(argv[1], "-d")) {
+	if (argc == 2 && !strcmp(argv[1], "-n")) {
+		null_vm = 1;
+	} else if (argc > 1 && !strcmp(argv[1], "-d")) {
 		direct = 1;
 		argv++;
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: bare-kvm [-d] PAYLOAD.flat [guest args...]\n");
+		fprintf(stderr, "usage: bare-kvm [-d] PAYLOAD.flat [guest args...] | bare-kvm -n\n");
 		return 2;
 	}
 	len = snprintf(cmdline, sizeof(cmdline), "%s", argv[1]);
@@ -246,7 +255,14 @@ int main(int argc, char **argv)
 		   -1, 0);
 	if (mem == MAP_FAILED)
 		die(4, "mmap guest RAM");
-	entry = load_elf32(argv[1]);
+	if (null_vm) {
+		static const uint8_t code[] = { 0x31, 0xc0, 0xe6, 0xf4 };	/* status 0 -> exit 1 */
+
+		memcpy(mem + 0x1000, code, sizeof(code));
+		entry = 0x1000;
+	} else {
+		entry = load_elf32(argv[1]);
+	}
 	write_boot_data(cmdline);
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
