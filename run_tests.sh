@@ -596,7 +596,7 @@ vmtest_boot() {
 		} >>"$P_LOG"
 		sup_common "$i"
 		if [ -n "${got_rc[$P_T]+x}" ] && [ -r "${got_out[$P_T]}" ]; then
-			errata_args "$P_T" vmtest "$P_ACC" "$P_ARCH"
+			errata_args "$P_T" vmtest "$P_ACC" "$P_ARCH" "${vmtest_label#vmtest:}"
 			"$VMC_HOSTBIN/vmc-supervise" --record "$P_REC" --log "$P_LOG" --kind harness \
 				--cap "${VMC_LOG_CAP:-1048576}" --secs "$secs" "${SUP_ARGS[@]}" "${ERRATA_ARGS[@]}" \
 				--from "${got_out[$P_T]}" --rc "${got_rc[$P_T]}"

@@ -32,6 +32,8 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 		h->features |= VMC_FEAT_IRQCHIP;
 	if (snp_vm_active())
 		h->features |= VMC_FEAT_SNP_VM;
+	if (opts.migrate_every)
+		h->features |= VMC_FEAT_MIGRATE_EVERY;
 	h->flavor = (uint32_t)vm->host.flavor;
 	h->nr_vcpus = (uint32_t)vm->nr_vcpus;
 	h->ram_size = vm->mem_size;

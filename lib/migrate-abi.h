@@ -15,6 +15,9 @@
 
 /* HELLO feature bit (24-27 belong to this family) */
 #define VMC_FEAT_MIGRATE	(1ull << 24)
+/* the harness also migrates on its own (--migrate-every N): migration counts
+ * then grow by more than the guest's own requests */
+#define VMC_FEAT_MIGRATE_EVERY	(1ull << 25)
 
 /*
  * MIGRATE: after this request completes the harness stops every vCPU, saves

@@ -284,7 +284,9 @@ vmc_check_caps() {
 #   <test glob> | <check-message glob> | <host condition> | <evidence/why>
 # Host condition: comma-separated terms that must all hold: any, kvm_pvm,
 # kvm_intel, kvm_amd (the host's KVM module), accel=kvm|tcg,
-# runner=qemu|harness|vmtest, arch=<arch>.
+# runner=qemu|harness|vmtest, arch=<arch>, kernel=<release glob> (the
+# release of the kernel whose KVM runs the test: under vmtest the kernel
+# under test, else the host's `uname -r`; never holds for QEMU TCG runs).
 errata_parse() {
 	local file=$1 raw line lineno=0 errs=0 t m c why term
 	declare -ga ERRATA_T=() ERRATA_M=() ERRATA_C=() ERRATA_W=()
@@ -306,8 +308,13 @@ errata_parse() {
 			case $term in
 			any | kvm_pvm | kvm_intel | kvm_amd | accel=kvm | accel=tcg | runner=qemu | \
 				runner=harness | runner=vmtest | arch=x86_64 | arch=s390x | arch=arm64) ;;
+			kernel=*)
+				if [[ ! ${term#kernel=} =~ ^[][A-Za-z0-9._+~*?-]+$ ]]; then
+					echo "$file:$lineno: bad kernel glob in '$term' (letters, digits, . _ + ~ - and * ? [ ])" >&2
+					errs=$((errs + 1)); continue 2
+				fi ;;
 			*)
-				echo "$file:$lineno: unknown host condition '$term' (any kvm_pvm kvm_intel kvm_amd accel=kvm|tcg runner=qemu|harness|vmtest arch=ARCH)" >&2
+				echo "$file:$lineno: unknown host condition '$term' (any kvm_pvm kvm_intel kvm_amd accel=kvm|tcg runner=qemu|harness|vmtest arch=ARCH kernel=GLOB)" >&2
 				errs=$((errs + 1)); continue 2 ;;
 			esac
 		done
@@ -316,13 +323,22 @@ errata_parse() {
 	[ $errs -eq 0 ] || return 2
 }
 
-# errata_cond_holds COND RUNNER ACCEL ARCH
+# errata_cond_holds COND RUNNER ACCEL ARCH [KERNEL]: KERNEL is the release
+# of the kernel under test (vmtest); without it kernel= terms match the
+# host's `uname -r` (harness, QEMU+KVM) and never hold for QEMU TCG
 errata_cond_holds() {
-	local term mod
+	local term mod krel=${5:-}
 	vmc_kvm_module; mod=$REPLY
 	for term in ${1//,/ }; do
 		case $term in
 		any) ;;
+		kernel=*)
+			if [ -z "$krel" ]; then
+				[ "$2" = qemu ] && [ "$3" != kvm ] && return 1
+				krel=$(uname -r)
+			fi
+			# shellcheck disable=SC2053 # the kernel term is a glob
+			[[ $krel == ${term#kernel=} ]] || return 1 ;;
 		kvm_pvm | kvm_intel | kvm_amd) [ "$mod" = "$term" ] || return 1 ;;
 		accel=*) [ "$2" = qemu ] && [ "$3" = "${term#accel=}" ] || return 1 ;;
 		runner=*) [ "$2" = "${term#runner=}" ] || return 1 ;;
@@ -333,7 +349,7 @@ errata_cond_holds() {
 	return 0
 }
 
-# errata_args TEST RUNNER ACCEL ARCH -> ERRATA_ARGS: "--errata GLOB WHY" for
+# errata_args TEST RUNNER ACCEL ARCH [KERNEL] -> ERRATA_ARGS: "--errata GLOB WHY" for
 # every entry whose test glob and host condition hold for this run; the
 # supervisor matches the check-message globs against the guest's FAIL lines
 errata_args() {
@@ -342,7 +358,7 @@ errata_args() {
 	for i in "${!ERRATA_T[@]}"; do
 		# shellcheck disable=SC2053 # the errata test field is a glob
 		[[ $1 == ${ERRATA_T[i]} ]] || continue
-		errata_cond_holds "${ERRATA_C[i]}" "$2" "$3" "$4" || continue
+		errata_cond_holds "${ERRATA_C[i]}" "$2" "$3" "$4" "${5:-}" || continue
 		ERRATA_ARGS+=(--errata "${ERRATA_M[i]}" "${ERRATA_W[i]}")
 	done
 }

@@ -233,9 +233,16 @@ static void cap_on(void)
 			pending_pf(VMC_EXC_F_MIGRATE, "F37 migrated");
 			/* n0 + 1: the MIGRATE just sent; + 1: the one EXC_INJECT asked for */
 			r = harness_migrate(&n1);
-			report(r == 0 && n1 == n0 + 2,
-			       "F37: the pending #PF went through a migration into a new VM "
-			       "(migrations %lu before, %lu after, want +2)", n0, n1);
+			if (h.features & VMC_FEAT_MIGRATE_EVERY)
+				report_skip("F37: the pending #PF went through a migration into a "
+					    "new VM: --migrate-every also migrates after the "
+					    "guest's requests, so the count (%lu before, %lu after) "
+					    "cannot single out EXC_INJECT's; run without "
+					    "--migrate-every", n0, n1);
+			else
+				report(r == 0 && n1 == n0 + 2,
+				       "F37: the pending #PF went through a migration into a new VM "
+				       "(migrations %lu before, %lu after, want +2)", n0, n1);
 		} else {
 			report_skip("F37: needs the harness migration op (VMC_OP_MIGRATE)");
 		}

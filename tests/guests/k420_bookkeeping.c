@@ -8,9 +8,10 @@
  * actions (EINVAL), keeps at most 16 zones (ENOSPC); COAL_INFO counts what
  * was drained and reports the mapping; an IN from a zone port reads
  * VMC_COALESCED_READ_VALUE, an MMIO load from a zone likewise; EXC_INJECT
- * refuses unknown inject flags and pad (EINVAL), F_MIGRATE migrates only
- * when KVM accepted the SET (a refused SET leaves the migration count as
- * it was); SLOT_SET refuses slot 0 (EPERM), a bad
+ * refuses unknown inject flags and pad (EINVAL), F_MIGRATE migrates once
+ * (nothing pending: ret 0, the MIGRATE count grows by exactly that one),
+ * not at all after a SET KVM refused, and without a migration op (HELLO
+ * bit 24 clear) is EOPNOTSUPP; SLOT_SET refuses slot 0 (EPERM), a bad
  * backing / unaligned offset / size past the backing (EINVAL); SLOT_MANY
  * refuses first 0 and a count past slot 0xffff; SLOT_INFO counts the kept
  * slots; a load from an unbacked GPA in VMC_SLOT_WINDOW reads all-ones.
@@ -65,26 +66,38 @@ static void exception(void)
 {
 	struct vmc_exc_inject req;
 	struct vmc_exc_state s;
+	struct vmc_hello h;
+	uint64_t n0 = 0, n1 = 0;
+	int r;
 
 	memset(&s, 0, sizeof(s));
 	report(exc_inject(&s, 1u << 5, &req) == -VMC_EINVAL, "EXC_INJECT flag bit 5 is EINVAL");
 	HARNESS_REQ_INIT(req, VMC_OP_EXC_INJECT);
 	req.pad = 1;
 	report(harness_call(&req) == -VMC_EINVAL, "EXC_INJECT with pad set is EINVAL");
-	{
-		uint64_t n0 = 0, n1 = 0;
-		int r0, r, r1;
-
-		/* VALID_PAYLOAD with the payload cap off: KVM refuses the SET */
-		r0 = harness_migrate(&n0);
-		s.flags = 0x10;
-		r = exc_inject(&s, VMC_EXC_F_MIGRATE, &req);
-		r1 = harness_migrate(&n1);
-		report(r0 == 0 && r == 0 && req.set_ret == -22 && r1 == 0 && n1 == n0 + 1,
-		       "EXC_INJECT F_MIGRATE after a SET KVM refused (EINVAL) does not migrate "
-		       "(set %d, migrations %lu -> %lu, want +1: the MIGRATE itself)",
-		       req.set_ret, n0, n1);
+	if (harness_hello(&h) < 0)
+		report_abort("HELLO failed");
+	if (!(h.features & VMC_FEAT_MIGRATE)) {
+		report(exc_inject(&s, VMC_EXC_F_MIGRATE, &req) == -VMC_EOPNOTSUPP,
+		       "EXC_INJECT F_MIGRATE without the migration op is EOPNOTSUPP");
+		return;
 	}
+	/* n0 + 1: the first MIGRATE; + 1: the one F_MIGRATE asks for */
+	harness_migrate(&n0);
+	r = exc_inject(&s, VMC_EXC_F_MIGRATE, &req);
+	harness_migrate(&n1);
+	report(r == 0 && req.set_ret == 0 && n1 == n0 + 2,
+	       "EXC_INJECT F_MIGRATE with nothing pending succeeds and migrates once (ret %d, "
+	       "set %d, migrations %lu -> %lu, want +2)", r, req.set_ret, n0, n1);
+	/* VALID_PAYLOAD with the payload cap off: KVM refuses the SET */
+	harness_migrate(&n0);
+	s.flags = 0x10;
+	r = exc_inject(&s, VMC_EXC_F_MIGRATE, &req);
+	harness_migrate(&n1);
+	report(r == 0 && req.set_ret == -22 && n1 == n0 + 1,
+	       "EXC_INJECT F_MIGRATE after a SET KVM refused (EINVAL) does not migrate "
+	       "(set %d, migrations %lu -> %lu, want +1: the MIGRATE itself)",
+	       req.set_ret, n0, n1);
 }
 
 static void memslot(void)

@@ -327,7 +327,8 @@ else
 fi
 printf 'fail | x | accel=tcg\n' >"$T/errata.bad1"
 printf '# c\nfail | x | weather=rain | why\n' >"$T/errata.bad2"
-for b in bad1:1 bad2:2; do
+printf '\n\nfail | x | kernel=6/12 | why\n' >"$T/errata.bad3"
+for b in bad1:1 bad2:2 bad3:3; do
 	ERRATA=$T/errata.${b%:*} rt --config="$T/fk.cfg" -l
 	if [ "$RC" -eq 2 ] && grep -q "errata.${b%:*}:${b#*:}: " "$T/err"; then
 		pass "errata: malformed entry refused with file:line ($b)"
@@ -714,6 +715,27 @@ else fail "--merge -t: TAP::Parser reads the merged TAP" "$tap_check"; fi
 rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:6.12 pass
 if grep -q '^PASS pass \[vmtest:6.12-fake\]' "$T/out"; then pass "--kernel=debian:6.12 goes to vmtest as --debian-kernel 6.12"
 else fail "--kernel=debian:6.12 goes to vmtest as --debian-kernel 6.12" "$(head -n 1 "$T/out")"; fi
+# errata kernel=GLOB: the release of the kernel under test (vmtest's label)
+printf 'fail | fixture: this check is * fail | runner=vmtest,kernel=6.12* | fake 6.12 bug\n' >"$T/errata.kern"
+for k in 6.12:XFAIL:0 6.1:FAIL:1; do
+	ERRATA=$T/errata.kern rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:${k%%:*} fail
+	result_of fail
+	w=${k#*:}
+	if [[ $REPLY == "${w%:*} fail [vmtest:${k%%:*}-fake]"* ]] && [ "$RC" -eq "${w#*:}" ]; then
+		pass "errata: kernel=6.12* under vmtest on ${k%%:*}: ${w%:*}"
+	else
+		fail "errata: kernel=6.12* under vmtest on ${k%%:*}: ${w%:*}" "exit $RC: $REPLY"
+	fi
+done
+# a QEMU TCG run has no KVM kernel: kernel= never holds there, even for uname -r
+printf 'fail | fixture: this check is * fail | kernel=%s | fake\n' "$(uname -r)" >"$T/errata.kern"
+ERRATA=$T/errata.kern rt --config="$T/fk.cfg" --accel=tcg fail
+result_of fail
+if [[ $REPLY == "FAIL fail ["* ]] && [ "$RC" -eq 1 ]; then
+	pass "errata: kernel=\$(uname -r) does not hold for a QEMU TCG run"
+else
+	fail "errata: kernel=\$(uname -r) does not hold for a QEMU TCG run" "exit $RC: $REPLY"
+fi
 rt --config="$T/fk.cfg" --runner=vmtest --kernel=debian:latest pass
 if [ "$RC" -eq 2 ]; then pass "usage error exits 2: --kernel=debian:latest"
 else fail "usage error exits 2: --kernel=debian:latest" "exit $RC"; fi
