@@ -47,6 +47,54 @@ static void user_bit(bool on)
 	write_cr3(read_cr3());
 }
 
+/*
+ * The call sites, one per instruction (VMCALL 0f 01 c1, VMMCALL 0f 01 d9):
+ * the same code around a different hypercall instruction.  RAX = nr in,
+ * result out; RBX, RCX, RDX = a0..a2.
+ */
+#define HC_LONG_ASM(site, insn)							\
+	asm volatile(".globl " #site "\n\t" #site ":\n\t" FAULT_INSN(insn)	\
+		     : "+a"(ret) : "b"(a0), "c"(a1), "d"(a2) : "memory")
+
+/* LRETQ to KERNEL_CS32, the hypercall in 32-bit code, LRET back to KERNEL_CS */
+#define HC_COMPAT32_ASM(insn)							\
+	asm volatile("pushq $%c[cs32]\n\t"					\
+		     "leaq 1f(%%rip), %[at]\n\t"				\
+		     "pushq %[at]\n\t"					\
+		     "lretq\n\t"						\
+		     ".code32\n"						\
+		     "1: " insn "\n\t"					\
+		     "pushl $%c[cs64]\n\t"					\
+		     "pushl $2f\n\t"						\
+		     "lret\n\t"						\
+		     ".code64\n"						\
+		     "2:\n\t"							\
+		     : "+a"(ret), [at] "=&r"(at)				\
+		     : "b"(a0), "c"(a1), "d"(a2), [cs32] "i"(KERNEL_CS32),	\
+		       [cs64] "i"(KERNEL_CS)					\
+		     : "memory")
+
+/* IRETQ to CPL 3, the hypercall, HLT (#GP at CPL 3: user_gp resumes at 3:) */
+#define HC_USER_ASM(insn)							\
+	asm volatile("leaq 3f(%%rip), %%r8\n\t"				\
+		     "movq %%r8, kernel_resume(%%rip)\n\t"			\
+		     "movq %%rsp, kernel_rsp(%%rip)\n\t"			\
+		     "pushq %[uds]\n\t"					\
+		     "pushq %[ustk]\n\t"					\
+		     "pushq $2\n\t"						\
+		     "pushq %[ucs]\n\t"					\
+		     "leaq 1f(%%rip), %[at]\n\t"				\
+		     "pushq %[at]\n\t"					\
+		     "iretq\n"							\
+		     "1: " insn "\n\t"					\
+		     "hlt\n"							\
+		     "3:\n\t"							\
+		     : "+a"(ret), [at] "=&r"(at)				\
+		     : "b"(a0), "c"(a1), "d"(a2), [uds] "i"(USER_DS),		\
+		       [ucs] "i"(USER_CS),					\
+		       [ustk] "r"((uintptr_t)user_stack + sizeof(user_stack))	\
+		     : "r8", "memory")
+
 struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr, uint64_t a0,
 			       uint64_t a1, uint64_t a2)
 {
@@ -57,13 +105,9 @@ struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr
 	if (mode == HC_LONG) {
 		fault_arm();
 		if (insn == HC_VMCALL)
-			asm volatile(".globl hc_site_vmcall\n\t"
-				     "hc_site_vmcall:\n\t" FAULT_INSN("vmcall")
-				     : "+a"(ret) : "b"(a0), "c"(a1), "d"(a2) : "memory");
+			HC_LONG_ASM(hc_site_vmcall, "vmcall");
 		else
-			asm volatile(".globl hc_site_vmmcall\n\t"
-				     "hc_site_vmmcall:\n\t" FAULT_INSN("vmmcall")
-				     : "+a"(ret) : "b"(a0), "c"(a1), "d"(a2) : "memory");
+			HC_LONG_ASM(hc_site_vmmcall, "vmmcall");
 		f = fault_take();
 		res.vector = f.raised ? (int)f.vector : -1;
 		res.at = (uintptr_t)(insn == HC_VMCALL ? hc_site_vmcall : hc_site_vmmcall);
@@ -73,37 +117,9 @@ struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr
 	if (mode == HC_COMPAT32) {
 		/* 32-bit code: 0f 01 c1 / 0f 01 d9 decode the same there */
 		if (insn == HC_VMCALL)
-			asm volatile("pushq $%c[cs32]\n\t"
-				     "leaq 1f(%%rip), %[at]\n\t"
-				     "pushq %[at]\n\t"
-				     "lretq\n\t"
-				     ".code32\n"
-				     "1: vmcall\n\t"
-				     "pushl $%c[cs64]\n\t"
-				     "pushl $2f\n\t"
-				     "lret\n\t"
-				     ".code64\n"
-				     "2:\n\t"
-				     : "+a"(ret), [at] "=&r"(at)
-				     : "b"(a0), "c"(a1), "d"(a2), [cs32] "i"(KERNEL_CS32),
-				       [cs64] "i"(KERNEL_CS)
-				     : "memory");
+			HC_COMPAT32_ASM("vmcall");
 		else
-			asm volatile("pushq $%c[cs32]\n\t"
-				     "leaq 1f(%%rip), %[at]\n\t"
-				     "pushq %[at]\n\t"
-				     "lretq\n\t"
-				     ".code32\n"
-				     "1: vmmcall\n\t"
-				     "pushl $%c[cs64]\n\t"
-				     "pushl $2f\n\t"
-				     "lret\n\t"
-				     ".code64\n"
-				     "2:\n\t"
-				     : "+a"(ret), [at] "=&r"(at)
-				     : "b"(a0), "c"(a1), "d"(a2), [cs32] "i"(KERNEL_CS32),
-				       [cs64] "i"(KERNEL_CS)
-				     : "memory");
+			HC_COMPAT32_ASM("vmmcall");
 		res.ret = ret;
 		res.at = at;
 		return res;
@@ -118,43 +134,9 @@ struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr
 		tss_set_rsp0(0, (uintptr_t)rsp0_stack + sizeof(rsp0_stack));
 		user_bit(true);
 		if (insn == HC_VMCALL)
-			asm volatile("leaq 3f(%%rip), %%r8\n\t"
-				     "movq %%r8, kernel_resume(%%rip)\n\t"
-				     "movq %%rsp, kernel_rsp(%%rip)\n\t"
-				     "pushq %[uds]\n\t"
-				     "pushq %[ustk]\n\t"
-				     "pushq $2\n\t"
-				     "pushq %[ucs]\n\t"
-				     "leaq 1f(%%rip), %[at]\n\t"
-				     "pushq %[at]\n\t"
-				     "iretq\n"
-				     "1: vmcall\n\t"
-				     "hlt\n"
-				     "3:\n\t"
-				     : "+a"(ret), [at] "=&r"(at)
-				     : "b"(a0), "c"(a1), "d"(a2), [uds] "i"(USER_DS),
-				       [ucs] "i"(USER_CS),
-				       [ustk] "r"((uintptr_t)user_stack + sizeof(user_stack))
-				     : "r8", "memory");
+			HC_USER_ASM("vmcall");
 		else
-			asm volatile("leaq 3f(%%rip), %%r8\n\t"
-				     "movq %%r8, kernel_resume(%%rip)\n\t"
-				     "movq %%rsp, kernel_rsp(%%rip)\n\t"
-				     "pushq %[uds]\n\t"
-				     "pushq %[ustk]\n\t"
-				     "pushq $2\n\t"
-				     "pushq %[ucs]\n\t"
-				     "leaq 1f(%%rip), %[at]\n\t"
-				     "pushq %[at]\n\t"
-				     "iretq\n"
-				     "1: vmmcall\n\t"
-				     "hlt\n"
-				     "3:\n\t"
-				     : "+a"(ret), [at] "=&r"(at)
-				     : "b"(a0), "c"(a1), "d"(a2), [uds] "i"(USER_DS),
-				       [ucs] "i"(USER_CS),
-				       [ustk] "r"((uintptr_t)user_stack + sizeof(user_stack))
-				     : "r8", "memory");
+			HC_USER_ASM("vmmcall");
 		asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs\n\tmov %0, %%gs"
 			     : : "r"(KERNEL_DS));
 		user_bit(false);
