@@ -46,6 +46,7 @@ struct vcpu;
 
 struct vm {
 	int kvm_fd, vm_fd;
+	unsigned long vm_type;	/* the KVM_CREATE_VM argument */
 	uint8_t *mem;
 	uint64_t mem_size;
 	bool irqchip;

@@ -4,20 +4,32 @@
  *
  *   SLOT_SET    one KVM_SET_USER_MEMORY_REGION: create, move, delete
  *   SLOT_FILL   fill one of the harness's backing buffers with a pattern
- *   SLOT_MANY   create / delete a run of one-page slots (the slot limit)
+ *   SLOT_MANY   create / delete a run of one-page slots (the slot limit),
+ *               in the guest's VM or the scratch VM; destroy the scratch VM
  *   SLOT_INFO   KVM_CAP_NR_MEMSLOTS, KVM_CAP_MULTI_ADDRESS_SPACE, TDP
  *
  * Host memory behind a guest-made slot is always one of VMC_SLOT_BACKINGS
  * buffers owned by this file; the guest picks a buffer and an offset that
  * are checked against it, never a host address.  Slot, flags, GPA and size
- * go to KVM unchanged.  Slot 0 of address space 0 (the guest's RAM, vm.c)
- * is refused.  Slots KVM accepted are kept (VM state) so a migration's new
- * VM gets them again (memslot_reapply).  MMIO exits inside VMC_SLOT_WINDOW
- * (a moved or deleted slot's old GPA) are claimed: reads give all-ones.
+ * go to KVM unchanged.  Slot 0 of address space 0 of the guest's VM (its
+ * RAM, vm.c) is refused.  Slots KVM accepted in the guest's VM are kept (VM
+ * state) so a migration's new VM gets them again (memslot_reapply).  MMIO
+ * exits inside VMC_SLOT_WINDOW (a moved or deleted slot's old GPA) are
+ * claimed: reads give all-ones.
+ *
+ * The scratch VM (scratch_fd) is a vCPU-less VM of the guest VM's type,
+ * made on first use, for the slot limit: filling it costs KVM ~60 us a slot
+ * and closing it with every slot in it is far cheaper than deleting them
+ * one by one.  It is test apparatus, not guest state: not kept, not
+ * migrated (a migration leaves it as it is), not in --save; its slots are
+ * only counted (scratch_used), for SCRATCH_DESTROY's answer.  Closed by
+ * SCRATCH_DESTROY, else when the process exits.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "memslot-abi.h"
@@ -36,6 +48,9 @@ static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t *backing[VMC_SLOT_BACKINGS];
 static struct kept_slot *kept;		/* [as * AS_SLOTS + id], allocated on first use */
 static uint32_t nr_kept;
+static int scratch_fd = -1;
+static uint8_t *scratch_used;		/* bit as * AS_SLOTS + id, allocated with scratch_fd */
+static uint32_t nr_scratch;
 
 static uint8_t *backing_buf(uint32_t i)
 {
@@ -62,18 +77,26 @@ static struct kept_slot *kept_of(uint32_t slot)
 	return &kept[as * AS_SLOTS + id];
 }
 
-/* KVM_SET_USER_MEMORY_REGION on vm; 0 or -errno; keeps what KVM accepted */
-static int set_region(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
-		      uint64_t size, uint32_t b, uint32_t offset)
+static int region(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size,
+		  uint32_t b, uint32_t offset)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
 		.userspace_addr = (uintptr_t)(backing_buf(b) + offset),
 	};
+
+	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+/* KVM_SET_USER_MEMORY_REGION on the guest's vm; 0 or -errno; keeps what KVM accepted */
+static int set_region(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		      uint64_t size, uint32_t b, uint32_t offset)
+{
+	int r = region(vm->vm_fd, slot, flags, gpa, size, b, offset);
 	struct kept_slot *k;
 
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return -errno;
+	if (r)
+		return r;
 	k = kept_of(slot);
 	if (k) {
 		if (size && !k->used)
@@ -86,24 +109,87 @@ static int set_region(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa
 	return 0;
 }
 
+/* the scratch VM, created with vm's type if there is none; fd or -errno */
+static int scratch_get(const struct vm *vm)
+{
+	int fd;
+
+	if (scratch_fd >= 0)
+		return scratch_fd;
+	do {
+		fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, vm->vm_type);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -errno;
+	if (!scratch_used)
+		scratch_used = xcalloc(NR_AS * AS_SLOTS / 8, 1);
+	scratch_fd = fd;
+	return fd;
+}
+
+/* the same in the scratch VM (fd from scratch_get()); counts what it holds */
+static int set_scratch(int fd, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size,
+		       uint32_t b, uint32_t offset)
+{
+	uint32_t as = slot >> 16, id = slot & 0xffff, bit = as * AS_SLOTS + id;
+	int r = region(fd, slot, flags, gpa, size, b, offset);
+	bool was;
+
+	if (r || as >= NR_AS || id >= AS_SLOTS)
+		return r;
+	was = scratch_used[bit / 8] & (1u << bit % 8);
+	if (size && !was) {
+		scratch_used[bit / 8] |= (uint8_t)(1u << bit % 8);
+		nr_scratch++;
+	} else if (!size && was) {
+		scratch_used[bit / 8] &= (uint8_t)~(1u << bit % 8);
+		nr_scratch--;
+	}
+	return 0;
+}
+
+/* close the scratch VM (KVM frees every slot in it); the slots it held */
+static uint32_t scratch_destroy(void)
+{
+	uint32_t n = nr_scratch;
+
+	if (scratch_fd >= 0)
+		close(scratch_fd);
+	scratch_fd = -1;
+	if (scratch_used)
+		memset(scratch_used, 0, NR_AS * AS_SLOTS / 8);
+	nr_scratch = 0;
+	return n;
+}
+
 static int32_t op_set(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_slot_set *s = block;
+	int32_t ret = 0;
+	int fd;
 
 	CHAN_OUT(ctx, struct vmc_slot_set, kvm_ret, kvm_ret);
 	(void)argsz;
-	if (s->pad)
+	if (s->vm != VMC_SLOT_VM_GUEST && s->vm != VMC_SLOT_VM_SCRATCH)
 		return -VMC_EINVAL;
-	if (s->slot == 0)
+	if (s->vm == VMC_SLOT_VM_GUEST && s->slot == 0)
 		return -VMC_EPERM;
 	if (s->backing >= VMC_SLOT_BACKINGS || s->offset % 4096 ||
 	    s->offset > VMC_SLOT_BACKING_SIZE || s->size > VMC_SLOT_BACKING_SIZE - s->offset)
 		return -VMC_EINVAL;
 	pthread_mutex_lock(&slot_lock);
-	s->kvm_ret = set_region(ctx->vm, s->slot, s->flags, s->gpa, s->size, s->backing,
-				s->offset);
+	if (s->vm == VMC_SLOT_VM_GUEST) {
+		s->kvm_ret = set_region(ctx->vm, s->slot, s->flags, s->gpa, s->size, s->backing,
+					s->offset);
+	} else if ((fd = scratch_get(ctx->vm)) < 0) {
+		s->kvm_ret = fd;
+		ret = -VMC_EOPNOTSUPP;
+	} else {
+		s->kvm_ret = set_scratch(fd, s->slot, s->flags, s->gpa, s->size, s->backing,
+					 s->offset);
+	}
 	pthread_mutex_unlock(&slot_lock);
-	return 0;
+	return ret;
 }
 
 static int32_t op_fill(struct chan_ctx *ctx, void *block, uint32_t argsz)
@@ -126,20 +212,41 @@ static int32_t op_fill(struct chan_ctx *ctx, void *block, uint32_t argsz)
 static int32_t op_many(struct chan_ctx *ctx, void *block, uint32_t argsz)
 {
 	struct vmc_slot_many *m = block;
-	bool create = m->action == VMC_SLOT_MANY_CREATE;
+	bool guest = m->action == VMC_SLOT_MANY_CREATE || m->action == VMC_SLOT_MANY_DELETE;
+	bool create = m->action != VMC_SLOT_MANY_DELETE;
+	int32_t ret = 0;
+	int fd = -1;
 
 	CHAN_OUT(ctx, struct vmc_slot_many, done, done);
 	CHAN_OUT(ctx, struct vmc_slot_many, kvm_ret, kvm_ret);
 	(void)argsz;
-	if ((!create && m->action != VMC_SLOT_MANY_DELETE) || m->count > MANY_MAX || m->pad ||
-	    m->first == 0 || m->first > 0xffff || m->count > 0x10000 - m->first ||
+	if (m->pad)
+		return -VMC_EINVAL;
+	if (m->action == VMC_SLOT_MANY_SCRATCH_DESTROY) {
+		if (m->first || m->count || m->gpa)
+			return -VMC_EINVAL;
+		pthread_mutex_lock(&slot_lock);
+		m->done = scratch_destroy();
+		pthread_mutex_unlock(&slot_lock);
+		m->kvm_ret = 0;
+		return 0;
+	}
+	if ((!guest && m->action != VMC_SLOT_MANY_SCRATCH_CREATE) || m->count > MANY_MAX ||
+	    (guest && m->first == 0) || m->first > 0xffff || m->count > 0x10000 - m->first ||
 	    add_overflows(m->gpa, (uint64_t)m->count * 4096))
 		return -VMC_EINVAL;
 	pthread_mutex_lock(&slot_lock);
 	m->kvm_ret = 0;
-	for (m->done = 0; m->done < m->count; m->done++) {
-		int r = set_region(ctx->vm, m->first + m->done, 0,
-				   m->gpa + (uint64_t)m->done * 4096, create ? 4096 : 0, 0, 0);
+	m->done = 0;
+	if (!guest && (fd = scratch_get(ctx->vm)) < 0) {
+		m->kvm_ret = fd;
+		ret = -VMC_EOPNOTSUPP;
+	}
+	for (; ret == 0 && m->done < m->count; m->done++) {
+		uint32_t slot = m->first + m->done;
+		uint64_t gpa = m->gpa + (uint64_t)m->done * 4096, size = create ? 4096 : 0;
+		int r = guest ? set_region(ctx->vm, slot, 0, gpa, size, 0, 0) :
+				set_scratch(fd, slot, 0, gpa, size, 0, 0);
 
 		if (r) {
 			m->kvm_ret = r;
@@ -147,7 +254,7 @@ static int32_t op_many(struct chan_ctx *ctx, void *block, uint32_t argsz)
 		}
 	}
 	pthread_mutex_unlock(&slot_lock);
-	return 0;
+	return ret;
 }
 
 /* "Y" / "1" in a module parameter file */

@@ -160,8 +160,9 @@ void snp_vm_create(struct vm *vm, uint64_t mem_size, bool irqchip)
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	TEST_ASSERT(vm->run_size >= (int)sizeof(struct kvm_run), "KVM_GET_VCPU_MMAP_SIZE");
 	vm->sync_regs = false;	/* 6.12 kvm_sync_valid_fields(): none for protected state */
+	vm->vm_type = KVM_X86_SNP_VM;
 	do {
-		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_X86_SNP_VM);
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, vm->vm_type);
 	} while (vm->vm_fd < 0 && errno == EINTR);
 	TEST_ASSERT(vm->vm_fd >= 0, "KVM_CREATE_VM(KVM_X86_SNP_VM) with bit 4 in VM_TYPES");
 	{

@@ -43,8 +43,9 @@ void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip)
 	r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	vm->sync_regs = r > 0 && (r & KVM_SYNC_X86_REGS);
 
+	vm->vm_type = KVM_X86_DEFAULT_VM;
 	do {
-		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, vm->vm_type);
 	} while (vm->vm_fd < 0 && errno == EINTR);
 	TEST_ASSERT(vm->vm_fd >= 0, "KVM_CREATE_VM failed");
 

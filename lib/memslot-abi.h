@@ -6,8 +6,15 @@
  * The guest describes KVM_SET_USER_MEMORY_REGION calls; the harness backs
  * them with its own buffers (never guest-chosen host addresses) and passes
  * slot, flags, GPA and size to KVM unchanged, so KVM's validation is what
- * the guest sees.  Slot 0 of address space 0 is the guest's RAM and cannot
- * be changed (-VMC_EPERM).
+ * the guest sees.  Slot 0 of address space 0 of the guest's VM is its RAM
+ * and cannot be changed (-VMC_EPERM).
+ *
+ * The scratch VM: a second VM the harness creates on first use (KVM_CREATE_VM
+ * with the guest VM's type) for checks that need many slots (the slot limit)
+ * but no vCPU.  It is harness-side test apparatus, not guest state: its slots
+ * are not kept, a migration neither re-creates nor drops it, --save does not
+ * carry it, and it is destroyed by SLOT_MANY DESTROY or at the latest when the
+ * harness exits.  Every slot id, 0 included, is the guest's to use there.
  */
 #ifndef VMC_MEMSLOT_ABI_H
 #define VMC_MEMSLOT_ABI_H
@@ -41,9 +48,13 @@
 /*
  * SLOT_SET: slot (as_id << 16 | id, raw), flags (raw), gpa, size (0 =
  * delete) backed by backing[backing] at offset (both checked against the
- * buffer; the ioctl is made only then).  ret 0 / -VMC_E*; kvm_ret = 0 or
- * -errno of the ioctl.
+ * buffer; the ioctl is made only then) in the VM vm selects (0 the guest's,
+ * 1 the scratch VM, created here if there is none; other values -VMC_EINVAL).
+ * ret 0 / -VMC_E*; kvm_ret = 0 or -errno of the ioctl.  A scratch VM KVM
+ * refuses to create: -VMC_EOPNOTSUPP, kvm_ret = -errno of KVM_CREATE_VM.
  */
+#define VMC_SLOT_VM_GUEST	0
+#define VMC_SLOT_VM_SCRATCH	1
 struct vmc_slot_set {
 	struct vmc_req_hdr hdr;
 	uint32_t slot;		/* in */
@@ -53,7 +64,7 @@ struct vmc_slot_set {
 	uint32_t backing;	/* in: 0 .. VMC_SLOT_BACKINGS-1 */
 	uint32_t offset;	/* in: bytes into the backing, page aligned */
 	int32_t kvm_ret;	/* out */
-	uint32_t pad;
+	uint32_t vm;		/* in: VMC_SLOT_VM_* */
 };
 
 /* SLOT_FILL: every 8 bytes of backing[backing] = pattern + index of the word */
@@ -69,9 +80,15 @@ struct vmc_slot_fill {
  * each, all backed by the first page of backing 0 (create), or size 0
  * (delete).  Stops at the first failing ioctl: done = slots handled,
  * kvm_ret = that ioctl's -errno (0 if none failed).  count <= 65536.
+ * CREATE / DELETE work on the guest's VM (first >= 1), SCRATCH_CREATE on the
+ * scratch VM (first may be 0; created if there is none, see SLOT_SET).
+ * SCRATCH_DESTROY closes the scratch VM (first, count, gpa must be 0):
+ * done = slots it held then (0 if there was none), kvm_ret = 0.
  */
-#define VMC_SLOT_MANY_CREATE	1
-#define VMC_SLOT_MANY_DELETE	2
+#define VMC_SLOT_MANY_CREATE		1
+#define VMC_SLOT_MANY_DELETE		2
+#define VMC_SLOT_MANY_SCRATCH_CREATE	3
+#define VMC_SLOT_MANY_SCRATCH_DESTROY	4
 struct vmc_slot_many {
 	struct vmc_req_hdr hdr;
 	uint32_t action;	/* in */
@@ -94,7 +111,7 @@ struct vmc_slot_info {
 	int32_t nr_memslots;	/* out: KVM_CHECK_EXTENSION(10) */
 	int32_t multi_as;	/* out: KVM_CHECK_EXTENSION(118) */
 	uint32_t tdp;		/* out */
-	uint32_t slots;		/* out: slots the family holds now */
+	uint32_t slots;		/* out: slots the family holds now in the guest's VM */
 };
 
 _Static_assert(sizeof(struct vmc_slot_set) == 56, "struct vmc_slot_set size is ABI");

@@ -84,13 +84,14 @@ int exc_get(struct vmc_exc_state *out, int *get_ret)
 	return r;
 }
 
-int slot_set(uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size, uint32_t backing,
-	     uint32_t offset, int *kvm_ret)
+int slot_set_in(uint32_t vm, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size,
+		uint32_t backing, uint32_t offset, int *kvm_ret)
 {
 	struct vmc_slot_set s;
 	int r;
 
 	HARNESS_REQ_INIT(s, VMC_OP_SLOT_SET);
+	s.vm = vm;
 	s.slot = slot;
 	s.flags = flags;
 	s.gpa = gpa;
@@ -102,6 +103,12 @@ int slot_set(uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size, uint32_
 	if (kvm_ret)
 		*kvm_ret = r < 0 ? r : s.kvm_ret;
 	return r;
+}
+
+int slot_set(uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size, uint32_t backing,
+	     uint32_t offset, int *kvm_ret)
+{
+	return slot_set_in(VMC_SLOT_VM_GUEST, slot, flags, gpa, size, backing, offset, kvm_ret);
 }
 
 int slot_fill(uint32_t backing, uint64_t pattern)

@@ -31,6 +31,9 @@ int exc_get(struct vmc_exc_state *out, int *get_ret);
 
 int slot_set(uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size, uint32_t backing,
 	     uint32_t offset, int *kvm_ret);
+/* the same in the VM vm names (VMC_SLOT_VM_GUEST / _SCRATCH; raw, unchecked) */
+int slot_set_in(uint32_t vm, uint32_t slot, uint32_t flags, uint64_t gpa, uint64_t size,
+		uint32_t backing, uint32_t offset, int *kvm_ret);
 int slot_fill(uint32_t backing, uint64_t pattern);
 int slot_many(uint32_t action, uint32_t first, uint32_t count, uint64_t gpa,
 	      uint32_t *done, int *kvm_ret);

@@ -14,7 +14,14 @@
  * bit 24 clear) is EOPNOTSUPP; SLOT_SET refuses slot 0 (EPERM), a bad
  * backing / unaligned offset / size past the backing (EINVAL); SLOT_MANY
  * refuses first 0 and a count past slot 0xffff; SLOT_INFO counts the kept
- * slots; a load from an unbacked GPA in VMC_SLOT_WINDOW reads all-ones.
+ * slots; a load from an unbacked GPA in VMC_SLOT_WINDOW reads all-ones;
+ * the scratch VM: SLOT_SET refuses vm selectors 2 and 0x80000000 (EINVAL)
+ * and takes slot 0 in the scratch VM (vm 1); SLOT_MANY SCRATCH_CREATE from
+ * slot 0 works there; scratch slots are not counted by SLOT_INFO; the
+ * scratch VM survives a MIGRATE (its slot can still be deleted); SLOT_MANY
+ * action 5 and SCRATCH_DESTROY with first / count / gpa set are EINVAL;
+ * SCRATCH_DESTROY answers the slots it held (done) and a fresh scratch VM
+ * made after it has no slot 0 (KVM: deleting it is EINVAL).
  * Without the harness: SKIP.
  */
 #include "vmc.h"
@@ -132,6 +139,58 @@ static void memslot(void)
 	       v);
 }
 
+static int scratch(uint32_t slot, uint64_t gpa, uint64_t size, int *kr)
+{
+	return slot_set_in(VMC_SLOT_VM_SCRATCH, slot, 0, gpa, size, 0, 0, kr);
+}
+
+static void scratch_vm(void)
+{
+	struct vmc_slot_info si;
+	uint64_t n0 = 0, n1 = 0;
+	uint32_t done = 7;
+	int kr = 1, r;
+
+	report(slot_set_in(2, 5, 0, 0x80000000ull, 4096, 0, 0, &kr) == -VMC_EINVAL,
+	       "SLOT_SET with vm 2 is EINVAL");
+	report(slot_set_in(0x80000000u, 5, 0, 0x80000000ull, 4096, 0, 0, &kr) == -VMC_EINVAL,
+	       "SLOT_SET with vm 0x80000000 is EINVAL");
+	r = scratch(0, 0x100000000ull, 4096, &kr);
+	report(r == 0 && kr == 0, "SLOT_SET of slot 0 in the scratch VM is made (%d, %d)", r, kr);
+	r = slot_many(VMC_SLOT_MANY_SCRATCH_CREATE, 1, 3, 0x100001000ull, &done, &kr);
+	report(r == 0 && done == 3 && kr == 0, "SLOT_MANY SCRATCH_CREATE of slots 1..3 (%d, %u, "
+	       "%d)", r, done, kr);
+	slot_info(&si);
+	report(si.slots == 0, "SLOT_INFO does not count the scratch VM's slots (%u)", si.slots);
+	r = slot_many(VMC_SLOT_MANY_SCRATCH_CREATE, 0xff00, 0x101, 0x100000000ull, &done, &kr);
+	report(r == -VMC_EINVAL, "SLOT_MANY SCRATCH_CREATE past slot 0xffff is EINVAL (%d)", r);
+	report(slot_many(5, 1, 1, 0x100000000ull, &done, &kr) == -VMC_EINVAL,
+	       "SLOT_MANY action 5 is EINVAL");
+	report(slot_many(VMC_SLOT_MANY_SCRATCH_DESTROY, 1, 0, 0, &done, &kr) == -VMC_EINVAL &&
+	       slot_many(VMC_SLOT_MANY_SCRATCH_DESTROY, 0, 1, 0, &done, &kr) == -VMC_EINVAL &&
+	       slot_many(VMC_SLOT_MANY_SCRATCH_DESTROY, 0, 0, 4096, &done, &kr) == -VMC_EINVAL,
+	       "SLOT_MANY SCRATCH_DESTROY with first, count or gpa set is EINVAL");
+	if (harness_migrate(&n0) < 0) {
+		report_skip("scratch VM across a MIGRATE: needs the harness's migration op "
+			    "(HELLO bit 24)");
+		scratch(3, 0x100003000ull, 0, &kr);
+	} else {
+		r = scratch(3, 0x100003000ull, 0, &kr);
+		harness_migrate(&n1);
+		report(n1 == n0 + 1 && r == 0 && kr == 0, "after a MIGRATE the scratch VM still "
+		       "has slot 3: deleting it is accepted (%d, %d; migrations %lu -> %lu)", r, kr,
+		       n0, n1);
+	}
+	r = slot_many(VMC_SLOT_MANY_SCRATCH_DESTROY, 0, 0, 0, &done, &kr);
+	report(r == 0 && done == 3 && kr == 0, "SCRATCH_DESTROY: the scratch VM held 3 slots "
+	       "(%d, done %u, %d)", r, done, kr);
+	r = scratch(0, 0x100000000ull, 0, &kr);
+	report(r == 0 && kr == -22, "a new scratch VM has no slot 0: deleting it is EINVAL "
+	       "(%d, %d)", r, kr);
+	r = slot_many(VMC_SLOT_MANY_SCRATCH_DESTROY, 0, 0, 0, &done, &kr);
+	report(r == 0 && done == 0, "SCRATCH_DESTROY of it: 0 slots (%d, done %u)", r, done);
+}
+
 int main(void)
 {
 	const char *why;
@@ -143,5 +202,6 @@ int main(void)
 	coalesced();
 	exception();
 	memslot();
+	scratch_vm();
 	return report_summary();
 }
