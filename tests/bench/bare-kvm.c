@@ -27,10 +27,16 @@
  * setup ioctls, and one KVM_RUN of two guest instructions (xor %eax,%eax;
  * out %al,$0xf4 at GPA 0x1000, 32-bit flat mode): exit status 1.
  *
+ * -s: the floor of the slot-limit fill (x86/memslots.c "limit"): in a fresh
+ * VM (no vCPU), KVM_CHECK_EXTENSION(KVM_CAP_NR_MEMSLOTS) on the VM fd, then
+ * that many one-page slots (ids 0..N-1 at 4 GiB + 4 KiB * id, all backed by
+ * one page), then close the VM fd with every slot still in it; prints
+ * "slots N" and exits 1 (as -n does: the status of a passing run).
+ *
  * Usage: bare-kvm [-d] PAYLOAD.flat [guest args...]   (64 MiB, 1 vCPU, 60 s cap)
- *        bare-kvm -n
- * Exit: guest status (v << 1) | 1; 2 bad usage/payload; 4 unexpected exit;
- * 77 /dev/kvm not usable.
+ *        bare-kvm -n | -s
+ * Exit: guest status (v << 1) | 1; -s: 1; 2 bad usage/payload; 4 unexpected
+ * exit or failed ioctl; 77 /dev/kvm not usable.
  */
 #include <elf.h>
 #include <errno.h>
@@ -227,6 +233,38 @@ static uint32_t io_val(const uint8_t *p, unsigned size)
 	return v;
 }
 
+/* -s: create KVM_CAP_NR_MEMSLOTS one-page slots in a fresh VM, close it */
+static int slot_fill(void)
+{
+	struct kvm_userspace_memory_region r = { .memory_size = 4096 };
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, n;
+
+	if (kvm < 0) {
+		printf("SKIP: /dev/kvm: %s\n", strerror(errno));
+		return 77;
+	}
+	if (page == MAP_FAILED)
+		die(4, "mmap");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die(4, "KVM_CREATE_VM");
+	n = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	if (n < 1 || n > 0x10000)
+		die(4, "KVM_CHECK_EXTENSION(KVM_CAP_NR_MEMSLOTS) out of range");
+	r.userspace_addr = (uintptr_t)page;
+	for (int i = 0; i < n; i++) {
+		r.slot = (uint32_t)i;
+		r.guest_phys_addr = (1ull << 32) + (uint64_t)i * 4096;
+		if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			die(4, "KVM_SET_USER_MEMORY_REGION");
+	}
+	if (close(vm) < 0)
+		die(4, "close of the VM fd");
+	printf("slots %d\n", n);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct kvm_userspace_memory_region region = { 0 };
@@ -237,6 +275,8 @@ int main(int argc, char **argv)
 	size_t len;
 	int kvm, vm, vcpu, run_size;
 
+	if (argc == 2 && !strcmp(argv[1], "-s"))
+		return slot_fill();
 	if (argc == 2 && !strcmp(argv[1], "-n")) {
 		null_vm = 1;
 	} else if (argc > 1 && !strcmp(argv[1], "-d")) {
@@ -245,7 +285,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: bare-kvm [-d] PAYLOAD.flat [guest args...] | bare-kvm -n\n");
+		fprintf(stderr, "usage: bare-kvm [-d] PAYLOAD.flat [guest args...] | bare-kvm -n | -s\n");
 		return 2;
 	}
 	len = snprintf(cmdline, sizeof(cmdline), "%s", argv[1]);

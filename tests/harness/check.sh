@@ -18,7 +18,9 @@
 #    SHUTDOWN), unowned port (ERROR), an exit-ring overrun between EXIT_MARK
 #    and EXIT_READ (lost = 1, only real exits returned), the coalesced /
 #    exception / memslot families' own checks (k420_bookkeeping, with the
-#    COALESCED lines of --exit-log), tight loop and busy
+#    COALESCED lines of --exit-log; also the memslot scratch VM: SLOT_SET's
+#    vm selector refusing 2 / 0x80000000, its slots not counted, kept across
+#    a MIGRATE, SCRATCH_DESTROY's count and field checks), tight loop and busy
 #    loop (TIMEOUT by the progress watchdog and by the deadline), VMCALL on
 #    kvm_pvm (TIMEOUT although KVM_RUN never returns by itself);
 #  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
