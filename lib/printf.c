@@ -188,6 +188,33 @@ static void emit_number(struct sink *o, const struct spec *sp,
 		pad(o, ' ', fill);
 }
 
+/*
+ * A conversion with no flag, width or precision (%d, %u, %x, %lu, ...): the
+ * digits, with a '-' in front if neg -- what emit_number prints for it, with
+ * fewer instructions (it is most conversions, and boot code may run in the
+ * host's instruction emulator).
+ */
+static void put_int(struct sink *o, unsigned long long v, bool neg, bool hex, bool upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	if (hex) {
+		do {
+			*--p = digits[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			*--p = digits[v % 10];
+			v /= 10;
+		} while (v);
+	}
+	if (neg)
+		*--p = '-';
+	put_n(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 static void emit_string(struct sink *o, const struct spec *sp, const char *s)
 {
 	int len = 0;
@@ -267,6 +294,7 @@ static void format(struct sink *o, const char *f, va_list *ap)
 		unsigned long long u;
 		long long s;
 		const char *start;
+		bool bare = false;	/* no flag, width or precision */
 
 		if (*f != '%') {
 			/* the literal run up to the next conversion, at once */
@@ -285,8 +313,10 @@ static void format(struct sink *o, const char *f, va_list *ap)
 		 * flags, '*', digits and '.' are all below 'A': a conversion or
 		 * length letter right after the '%' (the usual case) skips them
 		 */
-		if ((unsigned char)*f >= 'A')
+		if ((unsigned char)*f >= 'A') {
+			bare = true;
 			goto length;
+		}
 		for (;; f++) {
 			if (*f == '-')
 				sp.left = true;
@@ -346,16 +376,26 @@ length:
 		case 'i':
 			s = get_signed(ap, lm);
 			u = s < 0 ? -(unsigned long long)s : (unsigned long long)s;
-			emit_number(o, &sp, u, s < 0, 10, false, false);
+			if (bare)
+				put_int(o, u, s < 0, false, false);
+			else
+				emit_number(o, &sp, u, s < 0, 10, false, false);
 			break;
 		case 'u':
 			sp.plus = sp.space = false;
-			emit_number(o, &sp, get_unsigned(ap, lm), false, 10, false, false);
+			if (bare)
+				put_int(o, get_unsigned(ap, lm), false, false, false);
+			else
+				emit_number(o, &sp, get_unsigned(ap, lm), false, 10, false, false);
 			break;
 		case 'x':
 		case 'X':
 			sp.plus = sp.space = false;
-			emit_number(o, &sp, get_unsigned(ap, lm), false, 16, *f == 'X', false);
+			if (bare)
+				put_int(o, get_unsigned(ap, lm), false, true, *f == 'X');
+			else
+				emit_number(o, &sp, get_unsigned(ap, lm), false, 16, *f == 'X',
+					    false);
 			break;
 		case 'o':
 			sp.plus = sp.space = false;

@@ -114,7 +114,7 @@ unsigned int smp_init(unsigned int ncpus)
 	x86_cpus_online = ncpus;	/* smp_id() now reads the stack tags */
 	apic_write(APIC_SVR, 0x1ff);
 	_Static_assert((PAGE_SIZE << AP_STACK_ORDER) == X86_STACK_SIZE, "AP stack size");
-	stack = alloc_pages(AP_STACK_ORDER);
+	stack = alloc_pages_uninit(AP_STACK_ORDER);	/* a stack: no fill */
 	if (!stack)
 		report_abort("smp_init: no memory for an AP stack");
 	smp_ap_stack = (uintptr_t)stack + (PAGE_SIZE << AP_STACK_ORDER);
