@@ -163,8 +163,21 @@ static void setup_cmdline(const char *src)
 		p++;
 	args_start = p;
 
-	/* the last component: back from the word's end to its last '/' */
+	/*
+	 * the last component: back from the word's end to its last '/', eight
+	 * bytes at a time while none of them is a '/' (the zero-byte test on
+	 * x ^ "////////"), then byte by byte
+	 */
 	base = word + n;
+	while (base - 8 >= word) {
+		uint64_t x;
+
+		__builtin_memcpy(&x, base - 8, 8);
+		x ^= 0x2f2f2f2f2f2f2f2full;
+		if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)
+			break;
+		base -= 8;
+	}
 	while (base > word && base[-1] != '/')
 		base--;
 	n -= base - word;
