@@ -192,9 +192,10 @@ static void emit_number(struct sink *o, const struct spec *sp,
  * A conversion with no flag, width or precision (%d, %u, %x, %lu, ...): the
  * digits, with a '-' in front if neg -- what emit_number prints for it, with
  * fewer instructions (it is most conversions, and boot code may run in the
- * host's instruction emulator).
+ * host's instruction emulator); inline: the call alone was a third of it.
  */
-static void put_int(struct sink *o, unsigned long long v, bool neg, bool hex, bool upper)
+static inline __attribute__((always_inline))
+void put_int(struct sink *o, unsigned long long v, bool neg, bool hex, bool upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24], *p = tmp + sizeof(tmp);
@@ -307,8 +308,40 @@ static void format(struct sink *o, const char *f, va_list *ap)
 				return;
 		}
 		start = f;
-		sp = (struct spec){ .prec = -1 };
 		f++;
+		/*
+		 * The commonest conversions -- %u %d %x %s, and %lu %ld %lx --
+		 * straight to their output, as the general path below prints
+		 * them (tests/libc compares both with glibc).
+		 */
+		{
+			bool l = f[0] == 'l' && (f[1] == 'u' || f[1] == 'd' || f[1] == 'x');
+			const char *s1;
+
+			switch (f[l]) {
+			case 'u':
+			case 'x':
+				u = l ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned int);
+				put_int(o, u, false, f[l] == 'x', false);
+				f += l;
+				continue;
+			case 'd':
+				s = l ? va_arg(*ap, long) : va_arg(*ap, int);
+				put_int(o, s < 0 ? -(unsigned long long)s : (unsigned long long)s,
+					s < 0, false, false);
+				f += l;
+				continue;
+			case 's':
+				if (l)
+					break;
+				s1 = va_arg(*ap, const char *);
+				if (!s1)
+					s1 = "(null)";
+				put_n(o, s1, strlen(s1));
+				continue;
+			}
+		}
+		sp = (struct spec){ .prec = -1 };
 		/*
 		 * flags, '*', digits and '.' are all below 'A': a conversion or
 		 * length letter right after the '%' (the usual case) skips them
