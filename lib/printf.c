@@ -310,7 +310,7 @@ static void format(struct sink *o, const char *f, va_list *ap)
 		start = f;
 		f++;
 		/*
-		 * The commonest conversions -- %u %d %x %s, and %lu %ld %lx --
+		 * The commonest conversions -- %u %d %x %s, %lu %ld %lx, %#x %#lx --
 		 * straight to their output, as the general path below prints
 		 * them (tests/libc compares both with glibc).
 		 */
@@ -318,6 +318,16 @@ static void format(struct sink *o, const char *f, va_list *ap)
 			bool l = f[0] == 'l' && (f[1] == 'u' || f[1] == 'd' || f[1] == 'x');
 			const char *s1;
 
+			/* %#x, %#lx: 0x and the digits, or "0" for a zero value */
+			if (f[0] == '#' && (f[1] == 'x' || (f[1] == 'l' && f[2] == 'x'))) {
+				l = f[1] == 'l';
+				u = l ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned int);
+				if (u)
+					put_n(o, "0x", 2);
+				put_int(o, u, false, true, false);
+				f += 1 + l;
+				continue;
+			}
 			switch (f[l]) {
 			case 'u':
 			case 'x':
