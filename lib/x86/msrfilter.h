@@ -26,7 +26,8 @@
  * what the range's (possibly edited) nmsrs needs, msrf_bitmap() all of
  * it -- so every byte KVM or a test can see holds the allow/deny pattern
  * (a whole-page fill is ~0.6 ms on hosts that emulate guest code).
- * used, filled and fill are the library's bookkeeping.
+ * used, filled and fill are the library's bookkeeping; page[i], filled[i]
+ * and fill[i] hold only for the slots whose bit is set in used.
  */
 typedef struct {
 	struct vmc_msr_set_filter req;
