@@ -154,6 +154,7 @@ static void check_el(void)
 
 int main(int argc, char **argv)
 {
+	report_prefix_push("idregs");
 	check_parange();
 	check_pmuver();
 	check_ras();
@@ -167,6 +168,7 @@ int main(int argc, char **argv)
 	RO("ID_AA64PFR0_EL1", s3_0_c0_c4_0);
 	RO("ID_AA64DFR0_EL1", s3_0_c0_c5_0);
 	RO("ID_AA64MMFR0_EL1", s3_0_c0_c7_0);
+	report_prefix_pop();
 	report_prefix_pop();
 	return report_summary();
 }

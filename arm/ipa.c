@@ -151,7 +151,9 @@ static void check_mmio(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	report_prefix_push("ipa");
 	check_ram();
 	check_mmio(argc, argv);
+	report_prefix_pop();
 	return report_summary();
 }

@@ -325,6 +325,7 @@ static void check_events(void)
 
 int main(int argc, char **argv)
 {
+	report_prefix_push("pmu");
 	ver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
 	if (!(ver == 1 || (ver >= 4 && ver <= 8))) {
 		report_skip("PMUv3 checks (ID_AA64DFR0_EL1.PMUVer %u: needs a PMUv3, e.g. "
@@ -337,5 +338,6 @@ int main(int argc, char **argv)
 	check_sw_incr();
 	check_counter_n();
 	check_events();
+	report_prefix_pop();
 	return report_summary();
 }

@@ -152,7 +152,9 @@ static void check_cpu_on(void)
 
 int main(int argc, char **argv)
 {
+	report_prefix_push("psci");
 	check_version_features();
 	check_cpu_on();
+	report_prefix_pop();
 	return report_summary();
 }

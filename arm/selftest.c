@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 
 	check_boot_state();
 	selftest_printf();
-	selftest_args(argc, argv, NULL, &mem_mib, "mem=128 arg1 arg2=x");
+	selftest_args(argc, argv, NULL, &mem_mib, "args = arg1 arg2=x");
 	check_dt(mem_mib);
 	check_memory();
 	check_smp();

@@ -198,8 +198,10 @@ static void check_kvm_inject(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	report_prefix_push("serror");
 	set_exception_hook(VEC_SERROR, serror_hook);
 	check_el2();
 	check_kvm_inject(argc, argv);
+	report_prefix_pop();
 	return report_summary();
 }

@@ -6,7 +6,8 @@
  * unused region (aligned to the block size; the pages skipped to align go on
  * the order-0 list).  Freed blocks go back on their order's list; blocks
  * are not merged or split, which is enough for tests that take a few pages.
- * Every returned block is zeroed.  One spinlock: any CPU may allocate.
+ * Every block alloc_pages() returns is zeroed (alloc_pages_uninit():
+ * not).  One spinlock: any CPU may allocate.
  */
 #include "vmc.h"
 
@@ -48,7 +49,7 @@ void alloc_init(uintptr_t start, uintptr_t end)
 	unlock_alloc();
 }
 
-void *alloc_pages(unsigned int order)
+void *alloc_pages_uninit(unsigned int order)
 {
 	uintptr_t size, p = 0;
 
@@ -70,9 +71,21 @@ void *alloc_pages(unsigned int order)
 		}
 	}
 	unlock_alloc();
-	if (p)
-		memset((void *)p, 0, size);
 	return (void *)p;
+}
+
+void *alloc_pages(unsigned int order)
+{
+	void *p = alloc_pages_uninit(order);
+
+	if (p)
+		memset(p, 0, PAGE_SIZE << order);
+	return p;
+}
+
+void *alloc_page_uninit(void)
+{
+	return alloc_pages_uninit(0);
 }
 
 void *alloc_page(void)

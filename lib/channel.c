@@ -17,10 +17,12 @@ bool harness_present(void)
 	return present;
 }
 
+#ifndef __x86_64__
 uint64_t harness_gpa(const void *p)
 {
 	return chan_arch_gpa(p);
 }
+#endif
 
 void harness_submit_raw(uint64_t gpa)
 {

@@ -16,6 +16,7 @@ static unsigned int n_tests, n_failed, n_skipped, n_xfail;
 static char prefix[PREFIX_MAX];
 static unsigned int prefix_len[PREFIX_DEPTH];	/* length before each push */
 static unsigned int depth;
+static size_t cur_len;				/* strlen(prefix) */
 
 static void spin_lock(int *l)
 {
@@ -38,8 +39,14 @@ static void spin_unlock(int *l)
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
+/* "KIND: " padded to 8 bytes: the line head is one 8-byte store */
+struct kind_name {
+	char s[8];
+	unsigned int len;
+};
+
 /* "KIND: prefix: message\n" in one write; call with the lock held */
-static void print_line(const char *kind, const char *fmt, va_list ap)
+static void print_line(const struct kind_name *kind, const char *fmt, va_list ap)
 {
 	char line[LINE_MAX];
 	size_t n;
@@ -48,19 +55,15 @@ static void print_line(const char *kind, const char *fmt, va_list ap)
 	/*
 	 * at most LINE_MAX - 1 characters, then the newline where the NUL was.
 	 * "KIND: prefix: " is copied, not formatted: it always fits
-	 * (PREFIX_MAX + 9 < LINE_MAX), and every instruction counts on hosts
+	 * (PREFIX_MAX + 10 < LINE_MAX), and every instruction counts on hosts
 	 * that emulate guest code.
 	 */
-	_Static_assert(PREFIX_MAX + 9 < LINE_MAX, "the line head must fit");
-	n = strlen(kind);
-	memcpy(line, kind, n);
-	line[n++] = ':';
-	line[n++] = ' ';
-	if (prefix[0]) {
-		size_t p = strlen(prefix);
-
-		memcpy(line + n, prefix, p);
-		n += p;
+	_Static_assert(PREFIX_MAX + 10 < LINE_MAX, "the line head must fit");
+	__builtin_memcpy(line, kind->s, sizeof(kind->s));
+	n = kind->len;
+	if (cur_len) {
+		memcpy(line + n, prefix, cur_len);
+		n += cur_len;
 		line[n++] = ':';
 		line[n++] = ' ';
 	}
@@ -80,8 +83,9 @@ enum kind { K_PASS, K_FAIL, K_SKIP, K_XFAIL, K_XPASS, K_INFO };
 
 static void vreport(enum kind k, const char *fmt, va_list ap)
 {
-	static const char *const names[] = {
-		"PASS", "FAIL", "SKIP", "XFAIL", "XPASS", "INFO",
+	static const struct kind_name names[] = {
+		{ "PASS: ", 6 }, { "FAIL: ", 6 }, { "SKIP: ", 6 },
+		{ "XFAIL: ", 7 }, { "XPASS: ", 7 }, { "INFO: ", 6 },
 	};
 
 	spin_lock(&lock);
@@ -93,7 +97,7 @@ static void vreport(enum kind k, const char *fmt, va_list ap)
 		n_skipped++;
 	else if (k == K_XFAIL)
 		n_xfail++;
-	print_line(names[k], fmt, ap);
+	print_line(&names[k], fmt, ap);
 	spin_unlock(&lock);
 }
 
@@ -163,7 +167,7 @@ void report_prefix_push(const char *p)
 	size_t len, need;
 
 	spin_lock(&lock);
-	len = strlen(prefix);
+	len = cur_len;
 	need = len + (len ? 2 : 0) + strlen(p);
 	if (depth == PREFIX_DEPTH || need >= PREFIX_MAX) {
 		spin_unlock(&lock);
@@ -174,6 +178,7 @@ void report_prefix_push(const char *p)
 	if (len)
 		strcpy(prefix + len, ": ");
 	strcpy(prefix + len + (len ? 2 : 0), p);
+	cur_len = need;
 	spin_unlock(&lock);
 }
 
@@ -184,7 +189,8 @@ void report_prefix_pop(void)
 		spin_unlock(&lock);
 		report_abort("report_prefix_pop() without a matching push");
 	}
-	prefix[prefix_len[--depth]] = '\0';
+	cur_len = prefix_len[--depth];
+	prefix[cur_len] = '\0';
 	spin_unlock(&lock);
 }
 
@@ -195,7 +201,7 @@ void report_abort(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	locked = spin_lock_bounded(&lock);
-	print_line("ABORT", fmt, ap);
+	print_line(&(const struct kind_name){ "ABORT: ", 7 }, fmt, ap);
 	if (locked)
 		spin_unlock(&lock);
 	va_end(ap);

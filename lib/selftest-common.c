@@ -125,7 +125,7 @@ void selftest_args(int argc, char **argv, const char *const *ignore, long *mem_m
 	}
 	if (!nrest) {
 		report_skip("argv[1..] match the cfg args (no arguments other than options: "
-			    "run with args = %s)", cfg_args);
+			    "set %s in its unittests.cfg section)", cfg_args);
 	} else {
 		report(nrest == 2 && !strcmp(rest[0], want[0]) && !strcmp(rest[1], want[1]),
 		       "the arguments other than options are exactly \"arg1\" \"arg2=x\" "

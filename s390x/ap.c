@@ -706,6 +706,7 @@ int main(int argc, char **argv)
 	struct fault f;
 	bool installed = probe_ap(&f);
 
+	report_prefix_push("ap");
 	report_info("STFLE facility 12 (QCI) %d, 15 (APFT) %d, 65 (AQIC) %d",
 		    test_facility(12), test_facility(15), test_facility(65));
 	report_info("PQAP(TAPQ 0.0) probe: %s (raised %d, code %#x)",
@@ -721,5 +722,6 @@ int main(int argc, char **argv)
 		check_absent();
 		skip_host_checks();
 	}
+	report_prefix_pop();
 	return report_summary();
 }

@@ -10,7 +10,8 @@
  *    message goes through it;
  *  (the report API itself is checked on the host, tests/libc/report_test.c);
  *  - argv: the -append text reaches main() as argv[1..] and argv[0] is the
- *    test name (expects args "mem=128 arg1 arg2=x", as in unittests.cfg;
+ *    test name (expects "arg1 arg2=x" after the runner's mem=128, from
+ *    "memory = 128" and "args = arg1 arg2=x" in unittests.cfg;
  *    without arguments the argument check is skipped);
  *  - memory: mem_size() from SCLP read-SCP-info equals the RAM size given as
  *    mem=<MiB>, and the allocator hands out writable RAM after the image;
@@ -73,7 +74,8 @@ static void check_memory(long mem_mib)
 	report_prefix_push("memory");
 	if (mem_mib <= 0)
 		report_skip("mem_size() matches the guest RAM size (no mem=<MiB> argument: "
-			    "pass args = mem=128 with QEMU -m 128)");
+			    "set memory = 128 in its unittests.cfg section: the runner passes -m 128 and "
+			    "mem=128)");
 	else
 		report(mem_size() == (uint64_t)mem_mib << 20,
 		       "mem_size() from SCLP read SCP info is mem=%ld MiB (%lu bytes)",
@@ -194,7 +196,7 @@ int main(int argc, char **argv)
 
 	check_boot_state();
 	selftest_printf();
-	selftest_args(argc, argv, NULL, &mem_mib, "mem=128 arg1 arg2=x");
+	selftest_args(argc, argv, NULL, &mem_mib, "args = arg1 arg2=x");
 	check_memory(mem_mib);
 	check_faults();
 	return report_summary();

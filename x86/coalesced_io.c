@@ -259,6 +259,7 @@ int main(void)
 {
 	const char *why;
 
+	report_prefix_push("coalesced_io");
 	if (!k420_available(VMC_FEAT_COALESCED, &why)) {
 		report_skip("coalesced I/O: %s", why);
 		return report_summary();
@@ -268,5 +269,6 @@ int main(void)
 	ring_full();
 	mmio_zone();
 	shared_ring();
+	report_prefix_pop();
 	return report_summary();
 }

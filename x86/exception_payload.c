@@ -300,6 +300,7 @@ int main(int argc, char **argv)
 	const char *why;
 	int64_t sys = -1, vm = -1;
 
+	report_prefix_push("exception_payload");
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "fep"))
 			fep = true;
@@ -324,5 +325,6 @@ int main(int argc, char **argv)
 		cap_on();
 	}
 	handlers(false);
+	report_prefix_pop();
 	return report_summary();
 }

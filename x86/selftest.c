@@ -365,7 +365,7 @@ int main(int argc, char **argv)
 	check_boot_state();
 	selftest_printf();
 	selftest_args(argc, argv, (const char *const[]){ "int3", NULL }, &mem_mib,
-		      "mem=64 arg1 arg2=x");
+		      "args = arg1 arg2=x");
 	check_memory(mem_mib);
 	check_faults(want_int3);
 	check_msrf_free();

@@ -27,6 +27,7 @@ int main(void)
 	const char *why;
 	int vec, n;
 
+	report_prefix_push("sev_status");
 	vec = msr_read(MSR_SEV_STATUS, &v, false, NULL);
 	report(vec == GP_VECTOR && msr_last_error_code() == 0,
 	       "RDMSR SEV_STATUS in a non-SEV guest raises #GP(0) (vector %d, error %lu)", vec,
@@ -54,5 +55,6 @@ int main(void)
 	msrf_exit_mask(0);
 	msrf_policy_clear_all();
 	msrf_reset();
+	report_prefix_pop();
 	return report_summary();
 }

@@ -76,7 +76,7 @@ void setup_tss(unsigned int cpu)
 	unsigned int slot = TSS_SEL(cpu) / 8, i;
 
 	if (!ist_base[cpu])
-		ist_base[cpu] = cpu ? alloc_pages(2) : boot_ist;
+		ist_base[cpu] = cpu ? alloc_pages_uninit(2) : boot_ist;	/* stacks: no fill */
 	if (!ist_base[cpu])
 		report_abort("no memory for the IST stacks of CPU %u", cpu);
 	memset(t, 0, sizeof(*t));

@@ -21,10 +21,20 @@
  * harness; page[i] is the bitmap page msrf_add() allocated for range i.
  * msrf_free() frees exactly those pages, whatever a test wrote into
  * req.ranges[i].bitmap by hand since (NULL, an unmapped GPA, ...).
+ * A page is filled lazily: msrf_add() fills the bytes its range's bitmap
+ * needs, msrf_set_bit() up to the bit it sets, msrf_install() up to
+ * what the range's (possibly edited) nmsrs needs, msrf_bitmap() all of
+ * it -- so every byte KVM or a test can see holds the allow/deny pattern
+ * (a whole-page fill is ~0.6 ms on hosts that emulate guest code).
+ * used, filled and fill are the library's bookkeeping; page[i], filled[i]
+ * and fill[i] hold only for the slots whose bit is set in used.
  */
 typedef struct {
 	struct vmc_msr_set_filter req;
 	uint8_t *page[VMC_MSR_FILTER_MAX_RANGES];
+	uint32_t used;				/* bit i: page[i] is set */
+	uint16_t filled[VMC_MSR_FILTER_MAX_RANGES];	/* bytes of page[i] filled */
+	uint8_t fill[VMC_MSR_FILTER_MAX_RANGES];	/* 0xff allow, 0 deny */
 } msrf_filter_t;
 
 void msrf_init(msrf_filter_t *f, uint32_t filter_flags);

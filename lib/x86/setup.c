@@ -109,6 +109,10 @@ static void setup_memory(const struct mb_info *mbi)
 	alloc_init(img, free_end);
 }
 
+/* four characters as the little-endian word a 4-byte load of them gives */
+#define SFX4(s)	((uint32_t)(unsigned char)(s)[0] | (uint32_t)(unsigned char)(s)[1] << 8 | \
+		 (uint32_t)(unsigned char)(s)[2] << 16 | (uint32_t)(unsigned char)(s)[3] << 24)
+
 /* isspace() of the C locale, inlined: the command line is scanned at every boot */
 static inline bool blank(char c)
 {
@@ -130,7 +134,7 @@ static char *word_end(char *p)
 	while (p + 8 <= cmdline_copy + sizeof(cmdline_copy)) {
 		uint64_t x;
 
-		memcpy(&x, p, 8);
+		__builtin_memcpy(&x, p, 8);	/* one load, not a call */
 		if ((x - 0x21 * ones) & ~x & highs)
 			break;
 		p += 8;
@@ -159,8 +163,21 @@ static void setup_cmdline(const char *src)
 		p++;
 	args_start = p;
 
-	/* the last component: back from the word's end to its last '/' */
+	/*
+	 * the last component: back from the word's end to its last '/', eight
+	 * bytes at a time while none of them is a '/' (the zero-byte test on
+	 * x ^ "////////"), then byte by byte
+	 */
 	base = word + n;
+	while (base - 8 >= word) {
+		uint64_t x;
+
+		__builtin_memcpy(&x, base - 8, 8);
+		x ^= 0x2f2f2f2f2f2f2f2full;
+		if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)
+			break;
+		base -= 8;
+	}
 	while (base > word && base[-1] != '/')
 		base--;
 	n -= base - word;
@@ -175,8 +192,16 @@ static void setup_cmdline(const char *src)
 			dot = q - 1;
 			break;
 		}
-	if (dot && (!strcmp(dot, ".flat") || !strcmp(dot, ".elf") || !strcmp(dot, ".efi")))
-		*dot = '\0';
+	/* the suffix is test_name + n - dot bytes long: compared as words */
+	if (dot && test_name + n - dot >= 4) {
+		size_t len = test_name + n - dot;
+		uint32_t w;
+
+		__builtin_memcpy(&w, dot, 4);	/* inside test_name[0..n) */
+		if ((len == 5 && w == SFX4(".fla") && dot[4] == 't') ||
+		    (len == 4 && (w == SFX4(".elf") || w == SFX4(".efi"))))
+			*dot = '\0';
+	}
 }
 
 void setup_x86(uint32_t magic, uint32_t info);

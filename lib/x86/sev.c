@@ -62,6 +62,7 @@ uint64_t sev_cmask(void) { return cmask; }
 const struct cc_blob_sev_info *sev_cc_blob(void) { return cc_blob; }
 void *ghcb_page(void) { return ghcb_ready ? ghcb_buf : NULL; }
 void *sev_chan_bounce(void) { return chan_bounce_ready ? chan_bounce : NULL; }
+void *sev_chan_bounce_page;	/* = sev_chan_bounce(), read inline by channel-io.c */
 uint64_t ghcb_gpa(void) { return ghcb_ready ? (uintptr_t)ghcb_buf : 0; }
 
 /* terminate through the MSR protocol (works without a GHCB page) */
@@ -419,4 +420,5 @@ void sev_boot_init(const struct vmc_efi_boot *b)
 		chan_bounce_ready = snp_page_make_shared((uintptr_t)chan_bounce) == 0;
 	else if (sev_active())
 		chan_bounce_ready = sev_set_page_encrypted((uintptr_t)chan_bounce, false) == 0;
+	sev_chan_bounce_page = sev_chan_bounce();
 }

@@ -44,6 +44,7 @@ uint64_t ghcb_gpa(void);
  * Buffers a request names by GPA (EXIT_READ's buf) must be shared too.
  */
 void *sev_chan_bounce(void);
+extern void *sev_chan_bounce_page;	/* the same, as a variable (set once at boot) */
 /*
  * One NAE event through the GHCB page: exit code, info1, info2; the
  * registers named in the valid bitmap (GHCB_SET_*) are already written.

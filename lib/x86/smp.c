@@ -34,6 +34,7 @@ struct mailbox {
 	volatile bool online;
 };
 static struct mailbox mbox[MAX_CPUS];
+static unsigned int aps_online;	/* APs that set their mbox[].online */
 
 static void icr_send(uint32_t lo)
 {
@@ -65,7 +66,12 @@ void smp_ap_main(void)
 	x86_stack_tag(smp_ap_stack - X86_STACK_SIZE, id);
 	setup_idt();
 	setup_tss(id);
+	bool was = mbox[id].online;
+
+	/* online first: a CPU that sees the count may use the mailbox at once */
 	mbox[id].online = true;
+	if (id && !was)
+		__atomic_add_fetch(&aps_online, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		void (*fn)(void *);
 
@@ -76,13 +82,14 @@ void smp_ap_main(void)
 	}
 }
 
+/*
+ * 1 + the APs online: a counter, not a scan of the MAX_CPUS mailboxes
+ * (the wait loops below call it, and guest code may run in the host's
+ * instruction emulator, where the 64-entry scan was ~500 instructions)
+ */
 static unsigned int count_online(void)
 {
-	unsigned int n = 1;
-
-	for (unsigned int i = 1; i < MAX_CPUS; i++)
-		n += mbox[i].online;
-	return n;
+	return 1 + __atomic_load_n(&aps_online, __ATOMIC_SEQ_CST);
 }
 
 unsigned int smp_init(unsigned int ncpus)
@@ -107,7 +114,7 @@ unsigned int smp_init(unsigned int ncpus)
 	x86_cpus_online = ncpus;	/* smp_id() now reads the stack tags */
 	apic_write(APIC_SVR, 0x1ff);
 	_Static_assert((PAGE_SIZE << AP_STACK_ORDER) == X86_STACK_SIZE, "AP stack size");
-	stack = alloc_pages(AP_STACK_ORDER);
+	stack = alloc_pages_uninit(AP_STACK_ORDER);	/* a stack: no fill */
 	if (!stack)
 		report_abort("smp_init: no memory for an AP stack");
 	smp_ap_stack = (uintptr_t)stack + (PAGE_SIZE << AP_STACK_ORDER);

@@ -278,6 +278,11 @@ static void fixed_cases(struct group *g)
 #pragma GCC diagnostic pop
 	BOTH("%lu %ld %lx %lo", 0xffffffffffffffffUL, (long)INT64_MIN,
 	     0x123456789abcdefUL, 01777777777777777777777UL);
+	/* no width, no precision: the short path of emit_number/emit_string */
+	BOTH("%#x|%#X|%#o|%#o|%#lx|%#llx|%o|%x|%u|%d", 0u, 0u, 0u, 8u, 0UL, 0ULL, 0u, 0u, 0u, 0);
+	BOTH("%#x|%#X|%#o|%#lx|%X|%x", 0xabcu, 0xabcu, 0777u, 0xffffffffffffffffUL, 0xabcu, 1u);
+	BOTH("%+d|% d|%+d|% d|%+d|% d|%d|%lld", 0, 0, 7, 7, -7, -7, INT32_MIN, (long long)INT64_MIN);
+	BOTH("%s|%s|%c%%%c", "", "plain", 'a', 'b');
 	BOTH("%p %-20p|%20p", (void *)0x1234, (void *)0xffffffffffff0000ULL,
 	     (void *)0x10);
 #undef BOTH
