@@ -60,6 +60,13 @@ struct vm {
 int kvm_open_or_skip(void);
 void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip);
 /*
+ * vm_create() in two steps: vm_open() (the /dev/kvm and VM fds), then
+ * vm_setup() (RAM, TSS, identity map, irqchip).  A migration's restore sets
+ * the MSR filter between them (migrate.c restore()).
+ */
+void vm_open(struct vm *vm);
+void vm_setup(struct vm *vm, uint64_t mem_size, bool irqchip);
+/*
  * Guest memory access.  Every address a guest hands us goes through
  * gpa_range_ok() first: [gpa, gpa + len) must lie inside RAM without wrap.
  */

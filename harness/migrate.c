@@ -554,7 +554,24 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 		run_finish(HX_ERROR, "migration: bad stream: %s", err);
 		return false;
 	}
-	vm_create(vm, mv.mem_size, mv.irqchip);
+	/*
+	 * The MSR filter goes in first, in a VM without RAM or irqchip: its
+	 * ioctl waits for an SRCU grace period, expedited (~20 us) in a fresh
+	 * VM but a full one (13-20 ms here) right after the memslot and
+	 * irqchip ioctls' own expedited ones.  It touches neither.
+	 */
+	vm_open(vm);
+	if (load_families && !families_load(p, len, err, sizeof(err))) {
+		run_finish(HX_ERROR, "migration: bad family state: %s", err);
+		return false;
+	}
+	e = msrfilter_reapply(vm);
+	if (e) {
+		errno = -e;
+		fail_restore("the msrfilter family's state", -1);
+		return false;
+	}
+	vm_setup(vm, mv.mem_size, mv.irqchip);
 	vm->nr_vcpus = (int)mv.nr_vcpus;
 	while (mig_next(p, len, &off, &r)) {
 		if (r.type == MIG_MEM) {
@@ -574,10 +591,6 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 			memcpy(&ic, r.data, sizeof(ic));
 			SET(vm->vm_fd, KVM_SET_IRQCHIP, &ic, "the irqchip (KVM_SET_IRQCHIP)", -1);
 		}
-	}
-	if (load_families && !families_load(p, len, err, sizeof(err))) {
-		run_finish(HX_ERROR, "migration: bad family state: %s", err);
-		return false;
 	}
 	e = channel_reapply(vm, &fam);
 	if (e) {
