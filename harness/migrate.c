@@ -116,19 +116,29 @@ static void save_vm(struct mig_buf *b, struct vm *vm)
 		}
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		mig_save_vcpu(b, vm, &vm->vcpus[i]);
-	families_save(b);
+	families_save(b, vm);
 	save_memory(b, vm);
 	mig_finish(b);
 }
 
-void families_save(struct mig_buf *b)
+void families_save(struct mig_buf *b, const struct vm *vm)
 {
 	hypercall_save(b);
 	msrfilter_save(b);
 	msrexit_save(b);
+	exitlog_save(b, vm);
+	coalesced_save(b);
+	exception_save(b);
 }
 
-static bool families_walk(const uint8_t *p, size_t len, bool apply, char *err, size_t errsz)
+static const char *const fam_names[MIG_FAM_MAX] = {
+	[MIG_FAM_HYPERCALL] = "hypercall", [MIG_FAM_MSRFILTER] = "MSR filter",
+	[MIG_FAM_MSREXIT] = "MSR exit", [MIG_FAM_EXITLOG] = "exit log/EXPECT",
+	[MIG_FAM_COALESCED] = "coalesced I/O", [MIG_FAM_EXCEPTION] = "exception",
+};
+
+static bool families_walk(const uint8_t *p, size_t len, bool apply, struct vcpu *vcpus,
+			  char *err, size_t errsz)
 {
 	struct mig_vm mv = { 0 };
 	struct mig_rec r;
@@ -147,26 +157,46 @@ static bool families_walk(const uint8_t *p, size_t len, bool apply, char *err, s
 			return false;
 		}
 		seen[r.vcpu] = true;
-		if (r.vcpu == MIG_FAM_HYPERCALL)
+		switch (r.vcpu) {
+		case MIG_FAM_HYPERCALL:
 			ok = hypercall_load(r.data, r.len, mv.mem_size, apply, err, errsz);
-		else if (r.vcpu == MIG_FAM_MSRFILTER)
+			break;
+		case MIG_FAM_MSRFILTER:
 			ok = msrfilter_load(r.data, r.len, apply, err, errsz);
-		else
+			break;
+		case MIG_FAM_MSREXIT:
 			ok = msrexit_load(r.data, r.len, apply, err, errsz);
+			break;
+		case MIG_FAM_EXITLOG:
+			ok = exitlog_load(r.data, r.len, mv.nr_vcpus, vcpus, apply, err, errsz);
+			break;
+		case MIG_FAM_COALESCED:
+			ok = coalesced_load(r.data, r.len, apply, err, errsz);
+			break;
+		default:
+			ok = exception_load(r.data, r.len, apply, err, errsz);
+			break;
+		}
 		if (!ok)
 			return false;
 	}
+	for (int f = 1; f < MIG_FAM_MAX; f++)
+		if (!seen[f]) {
+			snprintf(err, errsz, "no %s state (family record %d) in the stream",
+				 fam_names[f], f);
+			return false;
+		}
 	return true;
 }
 
 bool families_check(const uint8_t *p, size_t len, char *err, size_t errsz)
 {
-	return families_walk(p, len, false, err, errsz);
+	return families_walk(p, len, false, NULL, err, errsz);
 }
 
-bool families_load(const uint8_t *p, size_t len, char *err, size_t errsz)
+bool families_load(const uint8_t *p, size_t len, struct vcpu *vcpus, char *err, size_t errsz)
 {
-	return families_walk(p, len, true, err, errsz);
+	return families_walk(p, len, true, vcpus, err, errsz);
 }
 
 /* ---- restore ---- */
@@ -304,7 +334,7 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 	 * irqchip ioctls' own expedited ones.  It touches neither.
 	 */
 	vm_open(vm);
-	if (load_families && !families_load(p, len, err, sizeof(err))) {
+	if (load_families && !families_load(p, len, vm->vcpus, err, sizeof(err))) {
 		run_finish(HX_ERROR, "migration: bad family state: %s", err);
 		return false;
 	}
@@ -418,14 +448,19 @@ static void write_file(const struct mig_buf *b)
 }
 
 /* the leader, every other vCPU parked: save, destroy, rebuild */
-static void migrate_now(void)
+static void migrate_now(struct vcpu *v)
 {
 	struct vm *vm = &the_vm;
 	struct mig_buf b = { 0 };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), t1, t2;
 
-	uint64_t t1, t2;
-
+	/*
+	 * Coalesced ring entries can be pending: a vCPU kicked out of KVM_RUN
+	 * (EINTR) has not drained what it wrote since its last exit.  They go
+	 * into the exit log now, as at that vCPU's next exit; the old VM's
+	 * ring dies with it.
+	 */
+	coalesced_drain(v);
 	save_vm(&b, vm);
 	if (opts.save_file)
 		write_file(&b);
@@ -487,7 +522,7 @@ bool migrate_point(struct vcpu *v)
 			run_finish(HX_ERROR, "migration: only %d of %d other vCPUs stopped within 10 s",
 				   parked, the_vm.nr_vcpus - 1);
 		if (!run_done())
-			migrate_now();
+			migrate_now(v);
 		__atomic_store_n(&mig_requested, 0, __ATOMIC_SEQ_CST);
 		leader = -1;
 		gen++;
