@@ -326,7 +326,8 @@ void migrate_restore_file(const char *path);
 bool migrate_check_stream(const uint8_t *p, size_t len, char *err, size_t errsz);
 /* families' kept state in the stream (MIG_FAMILY records, vcpu = MIG_FAM_*) */
 enum { MIG_FAM_HYPERCALL = 1, MIG_FAM_MSRFILTER = 2, MIG_FAM_MSREXIT = 3, MIG_FAM_EXITLOG = 4,
-       MIG_FAM_COALESCED = 5, MIG_FAM_EXCEPTION = 6, MIG_FAM_MAX };
+       MIG_FAM_COALESCED = 5, MIG_FAM_EXCEPTION = 6, MIG_FAM_MEMSLOT = 7,
+       MIG_FAM_DEVICES = 8, MIG_FAM_MAX };
 void hypercall_save(struct mig_buf *b);
 bool hypercall_load(const uint8_t *d, uint64_t len, uint64_t mem_size, bool apply, char *err,
 		    size_t errsz);
@@ -342,6 +343,12 @@ void coalesced_save(struct mig_buf *b);
 bool coalesced_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
 void exception_save(struct mig_buf *b);
 bool exception_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
+void memslot_save(struct mig_buf *b);
+/* COM1 registers and the registered console blocks (devices.c) */
+void devices_save(struct mig_buf *b, const struct vm *vm);
+bool devices_load(const uint8_t *d, uint64_t len, uint32_t nr_vcpus, bool apply, char *err,
+		  size_t errsz);
+bool memslot_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
 void families_save(struct mig_buf *b, const struct vm *vm);
 /*
  * Check (families_check) or also load (families_load) every family record

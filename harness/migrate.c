@@ -129,12 +129,15 @@ void families_save(struct mig_buf *b, const struct vm *vm)
 	exitlog_save(b, vm);
 	coalesced_save(b);
 	exception_save(b);
+	memslot_save(b);
+	devices_save(b, vm);
 }
 
 static const char *const fam_names[MIG_FAM_MAX] = {
 	[MIG_FAM_HYPERCALL] = "hypercall", [MIG_FAM_MSRFILTER] = "MSR filter",
 	[MIG_FAM_MSREXIT] = "MSR exit", [MIG_FAM_EXITLOG] = "exit log/EXPECT",
 	[MIG_FAM_COALESCED] = "coalesced I/O", [MIG_FAM_EXCEPTION] = "exception",
+	[MIG_FAM_MEMSLOT] = "memslot", [MIG_FAM_DEVICES] = "COM1/console",
 };
 
 static bool families_walk(const uint8_t *p, size_t len, bool apply, struct vcpu *vcpus,
@@ -173,8 +176,14 @@ static bool families_walk(const uint8_t *p, size_t len, bool apply, struct vcpu 
 		case MIG_FAM_COALESCED:
 			ok = coalesced_load(r.data, r.len, apply, err, errsz);
 			break;
-		default:
+		case MIG_FAM_EXCEPTION:
 			ok = exception_load(r.data, r.len, apply, err, errsz);
+			break;
+		case MIG_FAM_MEMSLOT:
+			ok = memslot_load(r.data, r.len, apply, err, errsz);
+			break;
+		default:
+			ok = devices_load(r.data, r.len, mv.nr_vcpus, apply, err, errsz);
 			break;
 		}
 		if (!ok)

@@ -8,7 +8,7 @@
  * checksum made to fit (so the fuzzer reaches the record checks behind
  * them); a stream that passes is then loaded into the families' state
  * (version 2: hypercall, MSR filter, MSR exit, exit log/EXPECT, coalesced,
- * exception records, every one required).
+ * exception, memslot, COM1/console records, every one required).
  */
 #include "harness.h"
 #include "migstream.h"

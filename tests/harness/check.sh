@@ -549,11 +549,18 @@ else
 		for h in "${builds[@]}"; do
 			rm -f "$T/fam.sav"
 			run 60 "$B/$h" -t 50 --save "$T/fam.sav" "$F"
-			expect "$h: mig_families live with --save passes" 1 "" "SUMMARY: 9 tests, 0 failed"
+			expect "$h: mig_families live with --save passes" 1 "" "SUMMARY: 11 tests, 0 failed"
 			run 60 "$B/$h" -t 50 --restore "$T/fam.sav"
-			expect "$h: mig_families after --restore: exit log, EXPECT, scratch, coalesced zones, exception cap and pending #PF, MSR exit counters came through the file" \
-				1 "" "SUMMARY: 9 tests, 0 failed"
+			expect "$h: mig_families after --restore: exit log, EXPECT, scratch, coalesced zones, exception cap and pending #PF, MSR exit counters, a memslot and its memory, COM1 came through the file" \
+				1 "" "SUMMARY: 11 tests, 0 failed"
 		done
+		rm -f "$T/famp.sav"
+		run 60 "$B/vmc-harness" -t 50 --save "$T/famp.sav" "$F" partial
+		expect "mig_families partial: the line left in the console buffer is printed at the triple fault" \
+			4 "SHUTDOWN" "mig-families-partial: no newline yet"
+		run 60 "$B/vmc-harness" -t 50 --restore "$T/famp.sav"
+		expect "mig_families partial --restore: the restored process prints it too (console block from the file)" \
+			4 "SHUTDOWN" "mig-families-partial: no newline yet"
 		while IFS='|' read -r edit msg what; do
 			# shellcheck disable=SC2086 # edit is a word list by design
 			if ! "$E" "$T/fam.sav" "$T/fam-bad.sav" $edit 2>"$T/err"; then
@@ -572,6 +579,9 @@ set 5 16 0xf8|coalesced zone 0 malformed or over the harness's ports|coalesced z
 set 6 0 2|exception state malformed (cap 2|exception cap field is 2
 cut 6 4|exception state of 4 bytes|exception record is 4 bytes short
 set 3 2608 2|MSR policy/counter state is malformed|MSR counter's used flag is 2
+cut 7 4|memslot state of|memslot record is 4 bytes short
+set 7 8 0|memslot 0 of the state malformed (slot 0x0|memslot record names slot 0 (the guest's RAM)
+set 8 12 9|device state malformed (9 console blocks for 1 vCPUs|device record has 9 console blocks for 1 vCPU
 EOF
 	fi
 	if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
