@@ -31,6 +31,8 @@
 #    tests/guests/mig_families (the families' state a guest observes comes
 #    through the file), damaged files (truncated, corrupted, version 1, a
 #    family record cut, altered or missing: migedit) exit 2 naming it;
+#    mig_coalesced_smp: vCPU 1's coalesced writes all reach the exit log
+#    through migrations (the ring is drained before a save);
 #  - the ThreadSanitizer build (vmc-harness-tsan): vCPU threads started and
 #    stopped at once with -smp 4, no data race reported.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
@@ -584,6 +586,8 @@ set 7 8 0|memslot 0 of the state malformed (slot 0x0|memslot record names slot 0
 set 8 12 9|device state malformed (9 console blocks for 1 vCPUs|device record has 9 console blocks for 1 vCPU
 EOF
 	fi
+	# no coalesced write is lost when vCPU 1 writes while vCPU 0 migrates
+	guest mig_coalesced_smp 60 1 "" -t 50 -smp 2
 	if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
 		run 120 "$B/vmc-harness" -t 100 -v --migrate-every 1 "$TOP/build/x86_64/x86/channel.flat"
 		expect "x86/channel passes with --migrate-every 1" 1 "vmc-harness: migration 10:" \
