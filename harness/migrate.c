@@ -8,10 +8,12 @@
  * the others out of KVM_RUN and waits until each has parked.  Every vCPU
  * first re-enters KVM_RUN once with immediate_exit = 1, so KVM completes the
  * I/O exit it is in (api.rst: guest state is consistent only after that).
- * The leader then saves everything into a stream (migstream.h, the same
- * bytes --save writes), destroys the VM, builds a new one in this process
- * and restores it from the stream: memory, kvmclock, irqchip, each family's
- * kept state (chan_family.reapply), then per vCPU CPUID, sregs, regs, XCRs,
+ * The leader drains the coalesced ring into the exit log, saves everything
+ * into a stream (migstream.h, the same bytes --save writes; every family's
+ * guest-visible state is a MIG_FAMILY record), destroys the VM, builds a
+ * new one in this process and restores it from the stream: the MSR filter
+ * (before the VM has RAM), memory, kvmclock, irqchip, each family's kept
+ * state (chan_family.reapply), then per vCPU CPUID, sregs, regs, XCRs,
  * XSAVE, every MSR of KVM_GET_MSR_INDEX_LIST that reads back, LAPIC, MP
  * state, vCPU events, debug registers (that per-vCPU half is in
  * migrate-vcpu.c).  A restore ioctl that fails ends the run as ERROR naming
