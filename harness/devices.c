@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "harness.h"
+#include "migstream.h"
 
 #define UART_LSR_THRE	0x20
 #define UART_LSR_TEMT	0x40
@@ -130,6 +131,87 @@ void console_flush(void)
 				con_drain_locked(con_block[i].gpa, con_block[i].argsz);
 	fflush(stdout);
 	pthread_mutex_unlock(&con_lock);
+}
+
+/*
+ * Migration stream (MIG_FAMILY MIG_FAM_DEVICES): the COM1 registers a guest
+ * reads back (uart[], the divisor latch) and the console blocks whose
+ * pending text the end of the run prints (per vCPU, then the boot
+ * header's: a restored process loads no payload).  u8 uart[8], dll, dlm,
+ * pad[2]; u32 nblk (= nr_vcpus + 1); nblk x {u64 gpa; u32 argsz, pad}.
+ */
+struct dev_blk {
+	uint64_t gpa;
+	uint32_t argsz, pad;
+};
+
+void devices_save(struct mig_buf *b, const struct vm *vm)
+{
+	uint32_t nblk = (uint32_t)vm->nr_vcpus + 1;
+	uint8_t *d = xcalloc(1, 16 + nblk * sizeof(struct dev_blk));
+
+	pthread_mutex_lock(&uart_lock);
+	memcpy(d, uart, 8);
+	d[8] = uart_dll;
+	d[9] = uart_dlm;
+	pthread_mutex_unlock(&uart_lock);
+	memcpy(d + 12, &nblk, 4);
+	pthread_mutex_lock(&con_lock);
+	for (uint32_t i = 0; i < nblk; i++) {
+		int at = i + 1 == nblk ? MAX_VCPUS : (int)i;
+		struct dev_blk k = { con_block[at].gpa, con_block[at].argsz, 0 };
+
+		memcpy(d + 16 + i * sizeof(k), &k, sizeof(k));
+	}
+	pthread_mutex_unlock(&con_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_DEVICES, d, 16 + nblk * sizeof(struct dev_blk));
+	free(d);
+}
+
+bool devices_load(const uint8_t *d, uint64_t len, uint32_t nr_vcpus, bool apply, char *err,
+		  size_t errsz)
+{
+	uint32_t nblk;
+
+	if (len < 16) {
+		snprintf(err, errsz, "device state of %llu bytes", (unsigned long long)len);
+		return false;
+	}
+	memcpy(&nblk, d + 12, 4);
+	if (d[10] || d[11] || nblk != nr_vcpus + 1 || len != 16 + nblk * sizeof(struct dev_blk)) {
+		snprintf(err, errsz, "device state malformed (%u console blocks for %u vCPUs, "
+			 "%llu bytes)", nblk, nr_vcpus, (unsigned long long)len);
+		return false;
+	}
+	for (uint32_t i = 0; i < nblk; i++) {
+		struct dev_blk k;
+
+		memcpy(&k, d + 16 + i * sizeof(k), sizeof(k));
+		if (k.pad || (k.argsz && (k.argsz < sizeof(struct vmc_console) ||
+					  k.argsz > sizeof(struct vmc_console) + VMC_CONSOLE_MAX))) {
+			snprintf(err, errsz, "device state: console block %u malformed (argsz %u)",
+				 i, k.argsz);
+			return false;
+		}
+	}
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&uart_lock);
+	memcpy(uart, d, 8);
+	uart_dll = d[8];
+	uart_dlm = d[9];
+	pthread_mutex_unlock(&uart_lock);
+	pthread_mutex_lock(&con_lock);
+	for (uint32_t i = 0; i < nblk; i++) {
+		struct dev_blk k;
+		int at = i + 1 == nblk ? MAX_VCPUS : (int)i;
+
+		memcpy(&k, d + 16 + i * sizeof(k), sizeof(k));
+		con_block[at].gpa = k.gpa;
+		con_block[at].argsz = k.argsz;
+	}
+	pthread_mutex_unlock(&con_lock);
+	return true;
 }
 
 static void console_put(uint8_t c)

@@ -20,11 +20,13 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "migstream.h"
 
 #define RING_SIZE EXITLOG_CAP_MAX	/* power of two */
 
 static struct vmc_exit_rec ring[RING_SIZE];
 static uint64_t next_seq;
+static uint64_t base_seq;	/* this process's first exit (> 0 after --restore) */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 /*
  * --exit-log: the text file is written at the end of the run, not per exit,
@@ -134,13 +136,15 @@ void exitlog_close(void)
 	pthread_mutex_lock(&log_lock);
 	if (log_file) {
 		/* the head, then the last log_cap exits that are not in it */
-		for (uint64_t seq = 0; seq < head_n; seq++)
-			write_line(&head[seq]);
-		tail = next_seq - head_n > log_cap ? next_seq - log_cap : head_n;
-		if (tail > head_n)
+		for (uint64_t i = 0; i < head_n; i++)
+			write_line(&head[i]);
+		tail = next_seq - base_seq - head_n > log_cap ? next_seq - log_cap
+							      : base_seq + head_n;
+		if (tail > base_seq + head_n)
 			fprintf(log_file, "# %llu exits dropped here (seq %llu..%llu): the file "
 				"keeps the first and the last %llu (--exit-log-cap)\n",
-				(unsigned long long)(tail - head_n), (unsigned long long)head_n,
+				(unsigned long long)(tail - base_seq - head_n),
+				(unsigned long long)(base_seq + head_n),
 				(unsigned long long)(tail - 1), (unsigned long long)log_cap);
 		for (uint64_t seq = tail; seq < next_seq; seq++)
 			write_line(&ring[seq % RING_SIZE]);
@@ -214,9 +218,10 @@ uint64_t exitlog_record(struct vcpu *v, const struct vmc_exit_rec *rec)
 	slot->vcpu = (uint16_t)v->id;
 	seq = next_seq++;
 	expect_feed(v, slot);
-	if (log_file && next_seq == log_cap) {
-		/* exits [0, log_cap) are still ring[0, log_cap): keep them */
-		memcpy(head, ring, log_cap * sizeof(*head));
+	if (log_file && next_seq - base_seq == log_cap) {
+		/* this process's first log_cap exits are all still in the ring */
+		for (uint64_t i = 0; i < log_cap; i++)
+			head[i] = ring[(base_seq + i) % RING_SIZE];
 		head_n = log_cap;
 	}
 	pthread_mutex_unlock(&log_lock);
@@ -259,4 +264,130 @@ uint32_t exitlog_read(uint64_t from, uint64_t end, int vcpu, uint32_t flags,
 		total++;
 	}
 	return total;
+}
+
+/*
+ * Migration stream (MIG_FAMILY MIG_FAM_EXITLOG): what a guest can read back
+ * after a --restore: the exit numbering, each vCPU's EXIT_MARK position,
+ * EXPECT state and scratch-port value, and the ring's exits from the
+ * lowest mark on (EXIT_READ never reads below a vCPU's own mark).
+ *   struct el_saved, nr_vcpus x struct el_vcpu, (next_seq - first) x
+ *   struct vmc_exit_rec (seq first ..)
+ */
+struct el_saved {
+	uint64_t next_seq, first;
+	uint32_t nr_vcpus, pad;
+};
+
+struct el_vcpu {
+	uint64_t mark;
+	uint32_t scratch, pad;
+	struct expect_state expect;
+};
+
+void exitlog_save(struct mig_buf *b, const struct vm *vm)
+{
+	struct el_saved h = { .nr_vcpus = (uint32_t)vm->nr_vcpus };
+	uint64_t bytes;
+	uint8_t *d;
+
+	pthread_mutex_lock(&log_lock);
+	h.next_seq = next_seq;
+	h.first = next_seq;
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].mark < h.first)
+			h.first = vm->vcpus[i].mark;
+	if (next_seq > RING_SIZE && h.first < next_seq - RING_SIZE)
+		h.first = next_seq - RING_SIZE;
+	bytes = sizeof(h) + h.nr_vcpus * sizeof(struct el_vcpu) +
+		(h.next_seq - h.first) * sizeof(struct vmc_exit_rec);
+	d = xcalloc(1, bytes);
+	memcpy(d, &h, sizeof(h));
+	for (uint32_t i = 0; i < h.nr_vcpus; i++) {
+		struct el_vcpu ev = { .mark = vm->vcpus[i].mark, .scratch = vm->vcpus[i].scratch,
+				      .expect = vm->vcpus[i].expect };
+
+		memcpy(d + sizeof(h) + i * sizeof(ev), &ev, sizeof(ev));
+	}
+	for (uint64_t seq = h.first, k = 0; seq < h.next_seq; seq++, k++)
+		memcpy(d + sizeof(h) + h.nr_vcpus * sizeof(struct el_vcpu) +
+		       k * sizeof(struct vmc_exit_rec), &ring[seq % RING_SIZE],
+		       sizeof(struct vmc_exit_rec));
+	pthread_mutex_unlock(&log_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_EXITLOG, d, bytes);
+	free(d);
+}
+
+static bool expect_ok(const struct expect_state *x)
+{
+	return x->count <= VMC_EXPECT_MAX && x->next <= x->count &&
+	       x->state <= VMC_EXPECT_MISMATCH && x->mismatch_at <= x->count &&
+	       (x->state == VMC_EXPECT_NONE) == (x->count == 0);
+}
+
+bool exitlog_load(const uint8_t *d, uint64_t len, uint32_t nr_vcpus, struct vcpu *vcpus,
+		  bool apply, char *err, size_t errsz)
+{
+	struct el_saved h;
+	uint64_t n, at;
+
+	if (len < sizeof(h)) {
+		snprintf(err, errsz, "exit-log state of %llu bytes", (unsigned long long)len);
+		return false;
+	}
+	memcpy(&h, d, sizeof(h));
+	if (h.nr_vcpus != nr_vcpus || h.pad || h.first > h.next_seq ||
+	    h.next_seq - h.first > RING_SIZE || h.next_seq > (1ull << 62)) {
+		snprintf(err, errsz, "exit-log state malformed (%u vCPUs, VM has %u; exits "
+			 "%llu..%llu)", h.nr_vcpus, nr_vcpus, (unsigned long long)h.first,
+			 (unsigned long long)h.next_seq);
+		return false;
+	}
+	n = h.next_seq - h.first;
+	at = sizeof(h) + (uint64_t)nr_vcpus * sizeof(struct el_vcpu);
+	if (len != at + n * sizeof(struct vmc_exit_rec)) {
+		snprintf(err, errsz, "exit-log state of %llu bytes, its header needs %llu",
+			 (unsigned long long)len,
+			 (unsigned long long)(at + n * sizeof(struct vmc_exit_rec)));
+		return false;
+	}
+	for (uint32_t i = 0; i < nr_vcpus; i++) {
+		struct el_vcpu ev;
+
+		memcpy(&ev, d + sizeof(h) + i * sizeof(ev), sizeof(ev));
+		if (ev.mark > h.next_seq || (ev.mark < h.first && ev.mark + RING_SIZE >= h.next_seq) ||
+		    ev.pad || !expect_ok(&ev.expect)) {
+			snprintf(err, errsz, "exit-log state of vcpu%u malformed (mark %llu, "
+				 "EXPECT %u of %u, state %u)", i, (unsigned long long)ev.mark,
+				 ev.expect.next, ev.expect.count, ev.expect.state);
+			return false;
+		}
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		struct vmc_exit_rec r;
+
+		memcpy(&r, d + at + k * sizeof(r), sizeof(r));
+		if (r.seq != (uint32_t)(h.first + k) || r.vcpu >= nr_vcpus) {
+			snprintf(err, errsz, "exit-log entry %llu malformed (seq %u, vcpu %u)",
+				 (unsigned long long)(h.first + k), r.seq, r.vcpu);
+			return false;
+		}
+	}
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&log_lock);
+	next_seq = base_seq = h.next_seq;
+	for (uint64_t k = 0; k < n; k++)
+		memcpy(&ring[(h.first + k) % RING_SIZE], d + at + k * sizeof(struct vmc_exit_rec),
+		       sizeof(struct vmc_exit_rec));
+	for (uint32_t i = 0; i < nr_vcpus; i++) {
+		struct el_vcpu ev;
+
+		memcpy(&ev, d + sizeof(h) + i * sizeof(ev), sizeof(ev));
+		vcpus[i].mark = ev.mark;
+		vcpus[i].scratch = ev.scratch;
+		vcpus[i].expect = ev.expect;
+	}
+	pthread_mutex_unlock(&log_lock);
+	return true;
 }

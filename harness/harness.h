@@ -61,6 +61,13 @@ struct vm {
 int kvm_open_or_skip(void);
 void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip);
 /*
+ * vm_create() in two steps: vm_open() (the /dev/kvm and VM fds), then
+ * vm_setup() (RAM, TSS, identity map, irqchip).  A migration's restore sets
+ * the MSR filter between them (migrate.c restore()).
+ */
+void vm_open(struct vm *vm);
+void vm_setup(struct vm *vm, uint64_t mem_size, bool irqchip);
+/*
  * Guest memory access.  Every address a guest hands us goes through
  * gpa_range_ok() first: [gpa, gpa + len) must lie inside RAM without wrap.
  */
@@ -319,7 +326,9 @@ void migrate_restore_file(const char *path);
 /* the whole stream is well formed (also every family record); else err */
 bool migrate_check_stream(const uint8_t *p, size_t len, char *err, size_t errsz);
 /* families' kept state in the stream (MIG_FAMILY records, vcpu = MIG_FAM_*) */
-enum { MIG_FAM_HYPERCALL = 1, MIG_FAM_MSRFILTER = 2, MIG_FAM_MSREXIT = 3, MIG_FAM_MAX };
+enum { MIG_FAM_HYPERCALL = 1, MIG_FAM_MSRFILTER = 2, MIG_FAM_MSREXIT = 3, MIG_FAM_EXITLOG = 4,
+       MIG_FAM_COALESCED = 5, MIG_FAM_EXCEPTION = 6, MIG_FAM_MEMSLOT = 7,
+       MIG_FAM_DEVICES = 8, MIG_FAM_MAX };
 void hypercall_save(struct mig_buf *b);
 bool hypercall_load(const uint8_t *d, uint64_t len, uint64_t mem_size, bool apply, char *err,
 		    size_t errsz);
@@ -327,9 +336,29 @@ void msrfilter_save(struct mig_buf *b);
 bool msrfilter_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
 void msrexit_save(struct mig_buf *b);
 bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
-void families_save(struct mig_buf *b);
+/* exit numbering, marks, EXPECT, scratch, the readable exits (exitlog.c) */
+void exitlog_save(struct mig_buf *b, const struct vm *vm);
+bool exitlog_load(const uint8_t *d, uint64_t len, uint32_t nr_vcpus, struct vcpu *vcpus,
+		  bool apply, char *err, size_t errsz);
+void coalesced_save(struct mig_buf *b);
+bool coalesced_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
+void exception_save(struct mig_buf *b);
+bool exception_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
+void memslot_save(struct mig_buf *b);
+/* COM1 registers and the registered console blocks (devices.c) */
+void devices_save(struct mig_buf *b, const struct vm *vm);
+bool devices_load(const uint8_t *d, uint64_t len, uint32_t nr_vcpus, bool apply, char *err,
+		  size_t errsz);
+bool memslot_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz);
+void families_save(struct mig_buf *b, const struct vm *vm);
+/*
+ * Check (families_check) or also load (families_load) every family record
+ * of a stream whose records migrate_check_stream() accepted; vcpus: the
+ * VM's nr_vcpus vCPUs (per-vCPU channel state goes there).  Every family
+ * must have its record: a missing one is an error.
+ */
 bool families_check(const uint8_t *p, size_t len, char *err, size_t errsz);
-bool families_load(const uint8_t *p, size_t len, char *err, size_t errsz);
+bool families_load(const uint8_t *p, size_t len, struct vcpu *vcpus, char *err, size_t errsz);
 /* ---- snp-vm.c: --vm-type=snp, the harness as SEV-SNP VMM ---- */
 extern const struct chan_family ops_snpvm_family;
 bool snp_vm_active(void);

@@ -8,14 +8,17 @@
  * the others out of KVM_RUN and waits until each has parked.  Every vCPU
  * first re-enters KVM_RUN once with immediate_exit = 1, so KVM completes the
  * I/O exit it is in (api.rst: guest state is consistent only after that).
- * The leader then saves everything into a stream (migstream.h, the same
- * bytes --save writes), destroys the VM, builds a new one in this process
- * and restores it from the stream: memory, kvmclock, irqchip, each family's
- * kept state (chan_family.reapply), then per vCPU CPUID, sregs, regs, XCRs,
+ * The leader drains the coalesced ring into the exit log, saves everything
+ * into a stream (migstream.h, the same bytes --save writes; every family's
+ * guest-visible state is a MIG_FAMILY record), destroys the VM, builds a
+ * new one in this process and restores it from the stream: the MSR filter
+ * (before the VM has RAM), memory, kvmclock, irqchip, each family's kept
+ * state (chan_family.reapply), then per vCPU CPUID, sregs, regs, XCRs,
  * XSAVE, every MSR of KVM_GET_MSR_INDEX_LIST that reads back, LAPIC, MP
- * state, vCPU events, debug registers.  A restore ioctl that fails ends the
- * run as ERROR naming the state.  --restore FILE builds the VM from a saved
- * stream at start (migrate_restore_file()).
+ * state, vCPU events, debug registers (that per-vCPU half is in
+ * migrate-vcpu.c).  A restore ioctl that fails ends the run as ERROR naming
+ * the state.  --restore FILE builds the VM from a saved stream at start
+ * (migrate_restore_file()).
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -25,6 +28,7 @@
 #include "harness.h"
 #include "migrate-abi.h"
 #include "migstream.h"
+#include "migrate-int.h"
 
 static pthread_mutex_t mig_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t mig_cond = PTHREAD_COND_INITIALIZER;
@@ -34,8 +38,6 @@ static int parked;
 static unsigned gen;
 static uint64_t migrations;
 static uint64_t requests;		/* channel requests, for --migrate-every */
-static uint32_t *msr_list;
-static uint32_t msr_list_n;
 
 void migrate_request(void)
 {
@@ -67,111 +69,6 @@ static int32_t op_migrate(struct chan_ctx *ctx, void *block, uint32_t argsz)
 }
 
 /* ---- save ---- */
-
-static void load_msr_list(struct vm *vm)
-{
-	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
-
-	if (msr_list)
-		return;
-	if (ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe) == 0 || errno != E2BIG)
-		probe.nmsrs = 0;
-	l = xcalloc(1, sizeof(*l) + (probe.nmsrs + 1) * sizeof(uint32_t));
-	l->nmsrs = probe.nmsrs;
-	TEST_ASSERT(probe.nmsrs == 0 || ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, l) == 0,
-		    "KVM_GET_MSR_INDEX_LIST");
-	msr_list_n = l->nmsrs;
-	msr_list = xcalloc(msr_list_n + 1, sizeof(uint32_t));
-	memcpy(msr_list, l->indices, msr_list_n * sizeof(uint32_t));
-	free(l);
-}
-
-static int xsave_size(struct vm *vm)
-{
-	int r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-
-	return r > (int)sizeof(struct kvm_xsave) ? r : (int)sizeof(struct kvm_xsave);
-}
-
-/* KVM_GET_MSRS of one MSR; true if KVM read it */
-static bool get_one_msr(int fd, uint32_t index, uint64_t *val)
-{
-	union {
-		struct kvm_msrs m;
-		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	u.m.nmsrs = 1;
-	u.m.entries[0].index = index;
-	if (ioctl(fd, KVM_GET_MSRS, &u.m) != 1)
-		return false;
-	*val = u.m.entries[0].data;
-	return true;
-}
-
-#define GET(fd, req, ptr, what, id) \
-	TEST_ASSERT(ioctl(fd, req, ptr) == 0, "migration: saving %s of vcpu%d", what, id)
-
-static void save_vcpu(struct mig_buf *b, struct vm *vm, struct vcpu *v)
-{
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	struct kvm_xcrs xcrs;
-	struct kvm_debugregs dregs;
-	struct kvm_vcpu_events ev;
-	int xsz = xsave_size(vm);
-	struct kvm_xsave *xs = xcalloc(1, xsz);
-	struct kvm_msr_entry *msrs = xcalloc(msr_list_n + 1, sizeof(*msrs));
-	uint32_t n = 0, id = (uint32_t)v->id;
-
-	GET(v->fd, KVM_GET_REGS, &regs, "registers (KVM_GET_REGS)", v->id);
-	mig_put(b, MIG_REGS, id, &regs, sizeof(regs));
-	GET(v->fd, KVM_GET_SREGS, &sregs, "segment/control registers (KVM_GET_SREGS)", v->id);
-	mig_put(b, MIG_SREGS, id, &sregs, sizeof(sregs));
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0) {
-		GET(v->fd, KVM_GET_XCRS, &xcrs, "XCRs (KVM_GET_XCRS)", v->id);
-		mig_put(b, MIG_XCRS, id, &xcrs, sizeof(xcrs));
-	}
-	GET(v->fd, xsz > (int)sizeof(struct kvm_xsave) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, xs,
-	    "FPU/XSAVE state (KVM_GET_XSAVE)", v->id);
-	mig_put(b, MIG_XSAVE, id, xs, xsz);
-	free(xs);
-	for (uint32_t i = 0; i < msr_list_n; i++) {
-		uint64_t val;
-
-		if (get_one_msr(v->fd, msr_list[i], &val)) {
-			msrs[n].index = msr_list[i];
-			msrs[n++].data = val;
-		}
-	}
-	mig_put(b, MIG_MSRS, id, msrs, n * sizeof(*msrs));
-	free(msrs);
-	if (vm->irqchip) {
-		struct kvm_lapic_state lapic;
-		struct kvm_mp_state mp;
-
-		GET(v->fd, KVM_GET_LAPIC, &lapic, "LAPIC (KVM_GET_LAPIC)", v->id);
-		mig_put(b, MIG_LAPIC, id, &lapic, sizeof(lapic));
-		GET(v->fd, KVM_GET_MP_STATE, &mp, "MP state (KVM_GET_MP_STATE)", v->id);
-		mig_put(b, MIG_MP_STATE, id, &mp, sizeof(mp));
-	}
-	GET(v->fd, KVM_GET_VCPU_EVENTS, &ev, "vCPU events (KVM_GET_VCPU_EVENTS)", v->id);
-	mig_put(b, MIG_EVENTS, id, &ev, sizeof(ev));
-	GET(v->fd, KVM_GET_DEBUGREGS, &dregs, "debug registers (KVM_GET_DEBUGREGS)", v->id);
-	mig_put(b, MIG_DEBUGREGS, id, &dregs, sizeof(dregs));
-	{
-		uint64_t off;
-		struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL,
-					     .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&off };
-
-		if (ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &a) == 0) {
-			GET(v->fd, KVM_GET_DEVICE_ATTR, &a, "the TSC offset (KVM_VCPU_TSC_OFFSET)",
-			    v->id);
-			mig_put(b, MIG_TSC_OFFSET, id, &off, sizeof(off));
-		}
-	}
-}
 
 /* guest RAM: only pages that are resident and not all zero */
 static void save_memory(struct mig_buf *b, struct vm *vm)
@@ -205,7 +102,7 @@ static void save_vm(struct mig_buf *b, struct vm *vm)
 	};
 	struct kvm_clock_data clock;
 
-	load_msr_list(vm);
+	mig_load_msr_list(vm);
 	mig_begin(b);
 	mig_put(b, MIG_VM, 0, &mv, sizeof(mv));
 	memset(&clock, 0, sizeof(clock));
@@ -220,20 +117,33 @@ static void save_vm(struct mig_buf *b, struct vm *vm)
 			mig_put(b, MIG_IRQCHIP, chip, &ic, sizeof(ic));
 		}
 	for (int i = 0; i < vm->nr_vcpus; i++)
-		save_vcpu(b, vm, &vm->vcpus[i]);
-	families_save(b);
+		mig_save_vcpu(b, vm, &vm->vcpus[i]);
+	families_save(b, vm);
 	save_memory(b, vm);
 	mig_finish(b);
 }
 
-void families_save(struct mig_buf *b)
+void families_save(struct mig_buf *b, const struct vm *vm)
 {
 	hypercall_save(b);
 	msrfilter_save(b);
 	msrexit_save(b);
+	exitlog_save(b, vm);
+	coalesced_save(b);
+	exception_save(b);
+	memslot_save(b);
+	devices_save(b, vm);
 }
 
-static bool families_walk(const uint8_t *p, size_t len, bool apply, char *err, size_t errsz)
+static const char *const fam_names[MIG_FAM_MAX] = {
+	[MIG_FAM_HYPERCALL] = "hypercall", [MIG_FAM_MSRFILTER] = "MSR filter",
+	[MIG_FAM_MSREXIT] = "MSR exit", [MIG_FAM_EXITLOG] = "exit log/EXPECT",
+	[MIG_FAM_COALESCED] = "coalesced I/O", [MIG_FAM_EXCEPTION] = "exception",
+	[MIG_FAM_MEMSLOT] = "memslot", [MIG_FAM_DEVICES] = "COM1/console",
+};
+
+static bool families_walk(const uint8_t *p, size_t len, bool apply, struct vcpu *vcpus,
+			  char *err, size_t errsz)
 {
 	struct mig_vm mv = { 0 };
 	struct mig_rec r;
@@ -252,31 +162,57 @@ static bool families_walk(const uint8_t *p, size_t len, bool apply, char *err, s
 			return false;
 		}
 		seen[r.vcpu] = true;
-		if (r.vcpu == MIG_FAM_HYPERCALL)
+		switch (r.vcpu) {
+		case MIG_FAM_HYPERCALL:
 			ok = hypercall_load(r.data, r.len, mv.mem_size, apply, err, errsz);
-		else if (r.vcpu == MIG_FAM_MSRFILTER)
+			break;
+		case MIG_FAM_MSRFILTER:
 			ok = msrfilter_load(r.data, r.len, apply, err, errsz);
-		else
+			break;
+		case MIG_FAM_MSREXIT:
 			ok = msrexit_load(r.data, r.len, apply, err, errsz);
+			break;
+		case MIG_FAM_EXITLOG:
+			ok = exitlog_load(r.data, r.len, mv.nr_vcpus, vcpus, apply, err, errsz);
+			break;
+		case MIG_FAM_COALESCED:
+			ok = coalesced_load(r.data, r.len, apply, err, errsz);
+			break;
+		case MIG_FAM_EXCEPTION:
+			ok = exception_load(r.data, r.len, apply, err, errsz);
+			break;
+		case MIG_FAM_MEMSLOT:
+			ok = memslot_load(r.data, r.len, apply, err, errsz);
+			break;
+		default:
+			ok = devices_load(r.data, r.len, mv.nr_vcpus, apply, err, errsz);
+			break;
+		}
 		if (!ok)
 			return false;
 	}
+	for (int f = 1; f < MIG_FAM_MAX; f++)
+		if (!seen[f]) {
+			snprintf(err, errsz, "no %s state (family record %d) in the stream",
+				 fam_names[f], f);
+			return false;
+		}
 	return true;
 }
 
 bool families_check(const uint8_t *p, size_t len, char *err, size_t errsz)
 {
-	return families_walk(p, len, false, err, errsz);
+	return families_walk(p, len, false, NULL, err, errsz);
 }
 
-bool families_load(const uint8_t *p, size_t len, char *err, size_t errsz)
+bool families_load(const uint8_t *p, size_t len, struct vcpu *vcpus, char *err, size_t errsz)
 {
-	return families_walk(p, len, true, err, errsz);
+	return families_walk(p, len, true, vcpus, err, errsz);
 }
 
 /* ---- restore ---- */
 
-static void fail_restore(const char *what, int id)
+void mig_fail_restore(const char *what, int id)
 {
 	char who[32] = "the VM";
 
@@ -286,14 +222,14 @@ static void fail_restore(const char *what, int id)
 		   who, strerror(errno));
 }
 
-#define SET(fd, req, ptr, what, id) do {		\
-	if (ioctl(fd, req, ptr) < 0) {			\
-		fail_restore(what, id);			\
-		return false;				\
-	}						\
+#define SET(fd, req, ptr, what, id) do {	\
+	if (ioctl(fd, req, ptr) < 0) {		\
+		mig_fail_restore(what, id);	\
+		return false;			\
+	}					\
 } while (0)
 
-static bool want_len(const struct mig_rec *r, uint64_t len, char *err, size_t errsz)
+bool mig_want_len(const struct mig_rec *r, uint64_t len, char *err, size_t errsz)
 {
 	if (r->len == len)
 		return true;
@@ -320,7 +256,7 @@ static bool check_records(const uint8_t *p, size_t len, struct mig_vm *mv, char 
 		}
 		switch (r.type) {
 		case MIG_VM:
-			if (have_vm || !want_len(&r, sizeof(*mv), err, errsz))
+			if (have_vm || !mig_want_len(&r, sizeof(*mv), err, errsz))
 				return false;
 			memcpy(mv, r.data, sizeof(*mv));
 			if (mv->mem_size < (2ull << 20) || mv->mem_size > (3072ull << 20) ||
@@ -336,7 +272,7 @@ static bool check_records(const uint8_t *p, size_t len, struct mig_vm *mv, char 
 		case MIG_MEM: {
 			uint64_t gpa;
 
-			if (!want_len(&r, 16 + 4096, err, errsz))
+			if (!mig_want_len(&r, 16 + 4096, err, errsz))
 				return false;
 			memcpy(&gpa, r.data, 8);
 			if ((gpa & 0xfff) || gpa >= mv->mem_size) {
@@ -349,11 +285,11 @@ static bool check_records(const uint8_t *p, size_t len, struct mig_vm *mv, char 
 		case MIG_FAMILY:
 			continue;	/* families check their own bytes */
 		case MIG_CLOCK:
-			if (!want_len(&r, sizeof(struct kvm_clock_data), err, errsz))
+			if (!mig_want_len(&r, sizeof(struct kvm_clock_data), err, errsz))
 				return false;
 			continue;
 		case MIG_IRQCHIP:
-			if (!want_len(&r, sizeof(struct kvm_irqchip), err, errsz))
+			if (!mig_want_len(&r, sizeof(struct kvm_irqchip), err, errsz))
 				return false;
 			if (r.vcpu > 2 || !mv->irqchip) {
 				snprintf(err, errsz, "irqchip record %u without that irqchip", r.vcpu);
@@ -366,46 +302,8 @@ static bool check_records(const uint8_t *p, size_t len, struct mig_vm *mv, char 
 				 mv->nr_vcpus);
 			return false;
 		}
-		switch (r.type) {
-		case MIG_REGS: if (!want_len(&r, sizeof(struct kvm_regs), err, errsz)) return false; break;
-		case MIG_SREGS: if (!want_len(&r, sizeof(struct kvm_sregs), err, errsz)) return false; break;
-		case MIG_XCRS: if (!want_len(&r, sizeof(struct kvm_xcrs), err, errsz)) return false; break;
-		case MIG_DEBUGREGS:
-			if (!want_len(&r, sizeof(struct kvm_debugregs), err, errsz))
-				return false;
-			break;
-		case MIG_LAPIC:
-			if (!want_len(&r, sizeof(struct kvm_lapic_state), err, errsz))
-				return false;
-			break;
-		case MIG_EVENTS:
-			if (!want_len(&r, sizeof(struct kvm_vcpu_events), err, errsz))
-				return false;
-			break;
-		case MIG_MP_STATE:
-			if (!want_len(&r, sizeof(struct kvm_mp_state), err, errsz))
-				return false;
-			break;
-		case MIG_TSC_OFFSET:
-			if (!want_len(&r, 8, err, errsz))
-				return false;
-			break;
-		case MIG_XSAVE:
-			if (r.len < sizeof(struct kvm_xsave) || r.len > (1u << 20) || (r.len & 3)) {
-				snprintf(err, errsz, "XSAVE record of %llu bytes", (unsigned long long)r.len);
-				return false;
-			}
-			break;
-		case MIG_MSRS:
-			if (r.len % sizeof(struct kvm_msr_entry) || r.len > 4096 * 16) {
-				snprintf(err, errsz, "MSR record of %llu bytes", (unsigned long long)r.len);
-				return false;
-			}
-			break;
-		default:
-			snprintf(err, errsz, "record type %u is not known", r.type);
+		if (!mig_check_vcpu_rec(&r, err, errsz))
 			return false;
-		}
 	}
 	if (!have_vm) {
 		snprintf(err, errsz, "no VM record");
@@ -421,120 +319,6 @@ bool migrate_check_stream(const uint8_t *p, size_t len, char *err, size_t errsz)
 	return mig_validate(p, len, err, errsz) && check_records(p, len, &mv, err, errsz) &&
 	       families_check(p, len, err, errsz);
 }
-
-/*
- * KVM_SET_MSRS stops at the first MSR it refuses.  An MSR this KVM lists
- * and reads but will not take back (kvm_pvm: MSR_KVM_POLL_CONTROL) is only
- * carried if the new vCPU already holds the saved value; otherwise ERROR.
- */
-static bool restore_msrs(struct vcpu *v, const struct mig_rec *r)
-{
-	uint32_t n = (uint32_t)(r->len / sizeof(struct kvm_msr_entry));
-	const struct kvm_msr_entry *saved = (const void *)r->data;
-	struct kvm_msrs *m = xcalloc(1, sizeof(*m) + r->len);
-	uint64_t now;
-	uint32_t i = 0;
-	bool ok = true;
-
-	while (i < n && ok) {
-		int done;
-
-		m->nmsrs = n - i;
-		memcpy(m->entries, saved + i, (n - i) * sizeof(struct kvm_msr_entry));
-		done = ioctl(v->fd, KVM_SET_MSRS, m);
-		if (done < 0) {
-			fail_restore("the MSRs (KVM_SET_MSRS)", v->id);
-			ok = false;
-			break;
-		}
-		i += (uint32_t)done;
-		if (i >= n)
-			break;
-		if (!get_one_msr(v->fd, saved[i].index, &now) || now != saved[i].data) {
-			char what[128];
-
-			snprintf(what, sizeof(what), "MSR 0x%x = 0x%llx (KVM_SET_MSRS refused it)",
-				 saved[i].index, (unsigned long long)saved[i].data);
-			errno = EINVAL;
-			fail_restore(what, v->id);
-			ok = false;
-		} else if (verbose > 1) {
-			warnx_h("migration: vcpu%d: KVM refuses MSR 0x%x back, the new vCPU has its "
-				"value already", v->id, saved[i].index);
-		}
-		i++;
-	}
-	free(m);
-	return ok;
-}
-
-static bool restore_vcpu_rec(struct vm *vm, struct vcpu *v, const struct mig_rec *r)
-{
-	void *copy = xcalloc(1, r->len + sizeof(struct kvm_msrs));
-	bool ok = true;
-
-	memcpy(copy, r->data, r->len);
-	switch (r->type) {
-	case MIG_REGS:
-		if (ioctl(v->fd, KVM_SET_REGS, copy) < 0)
-			ok = false, fail_restore("the registers (KVM_SET_REGS)", v->id);
-		break;
-	case MIG_SREGS:
-		if (ioctl(v->fd, KVM_SET_SREGS, copy) < 0)
-			ok = false, fail_restore("the segment/control registers (KVM_SET_SREGS)",
-						 v->id);
-		break;
-	case MIG_XCRS:
-		if (ioctl(v->fd, KVM_SET_XCRS, copy) < 0)
-			ok = false, fail_restore("the XCRs (KVM_SET_XCRS)", v->id);
-		break;
-	case MIG_XSAVE:
-		if (ioctl(v->fd, KVM_SET_XSAVE, copy) < 0)
-			ok = false, fail_restore("the FPU/XSAVE state (KVM_SET_XSAVE)", v->id);
-		break;
-	case MIG_MSRS:
-		ok = restore_msrs(v, r);
-		break;
-	case MIG_LAPIC:
-		if (ioctl(v->fd, KVM_SET_LAPIC, copy) < 0)
-			ok = false, fail_restore("the LAPIC (KVM_SET_LAPIC)", v->id);
-		break;
-	case MIG_MP_STATE:
-		if (ioctl(v->fd, KVM_SET_MP_STATE, copy) < 0)
-			ok = false, fail_restore("the MP state (KVM_SET_MP_STATE)", v->id);
-		break;
-	case MIG_EVENTS:
-		if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, copy) < 0)
-			ok = false, fail_restore("the vCPU events (KVM_SET_VCPU_EVENTS)", v->id);
-		break;
-	case MIG_DEBUGREGS:
-		if (ioctl(v->fd, KVM_SET_DEBUGREGS, copy) < 0)
-			ok = false, fail_restore("the debug registers (KVM_SET_DEBUGREGS)", v->id);
-		break;
-	case MIG_TSC_OFFSET: {
-		/*
-		 * Same host: the offset carries the TSC exactly.  (A host-initiated
-		 * IA32_TSC write within a second of the vCPU's creation is taken as
-		 * a "synchronize" by 6.1 kvm_synchronize_tsc() and lost.)
-		 */
-		struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL,
-					     .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)copy };
-
-		if (ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a) < 0)
-			ok = false, fail_restore("the TSC offset (KVM_VCPU_TSC_OFFSET)", v->id);
-		break;
-	}
-	}
-	(void)vm;
-	free(copy);
-	return ok;
-}
-
-/* the order KVM needs: CPUID (at creation), sregs, regs, XCRs, XSAVE, MSRs, LAPIC, MP, events, DRs */
-static const uint32_t vcpu_order[] = {
-	MIG_SREGS, MIG_REGS, MIG_XCRS, MIG_XSAVE, MIG_MSRS, MIG_LAPIC, MIG_MP_STATE,
-	MIG_EVENTS, MIG_DEBUGREGS, MIG_TSC_OFFSET,
-};
 
 /*
  * Build vm (fresh, not yet created) from a validated stream: the VM, its
@@ -554,7 +338,24 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 		run_finish(HX_ERROR, "migration: bad stream: %s", err);
 		return false;
 	}
-	vm_create(vm, mv.mem_size, mv.irqchip);
+	/*
+	 * The MSR filter goes in first, in a VM without RAM or irqchip: its
+	 * ioctl waits for an SRCU grace period, expedited (~20 us) in a fresh
+	 * VM but a full one (13-20 ms here) right after the memslot and
+	 * irqchip ioctls' own expedited ones.  It touches neither.
+	 */
+	vm_open(vm);
+	if (load_families && !families_load(p, len, vm->vcpus, err, sizeof(err))) {
+		run_finish(HX_ERROR, "migration: bad family state: %s", err);
+		return false;
+	}
+	e = msrfilter_reapply(vm);
+	if (e) {
+		errno = -e;
+		mig_fail_restore("the msrfilter family's state", -1);
+		return false;
+	}
+	vm_setup(vm, mv.mem_size, mv.irqchip);
 	vm->nr_vcpus = (int)mv.nr_vcpus;
 	while (mig_next(p, len, &off, &r)) {
 		if (r.type == MIG_MEM) {
@@ -575,30 +376,16 @@ static bool restore(struct vm *vm, const uint8_t *p, size_t len, bool load_famil
 			SET(vm->vm_fd, KVM_SET_IRQCHIP, &ic, "the irqchip (KVM_SET_IRQCHIP)", -1);
 		}
 	}
-	if (load_families && !families_load(p, len, err, sizeof(err))) {
-		run_finish(HX_ERROR, "migration: bad family state: %s", err);
-		return false;
-	}
 	e = channel_reapply(vm, &fam);
 	if (e) {
 		errno = -e;
 		snprintf(err, sizeof(err), "the %s family's state", fam);
-		fail_restore(err, -1);
+		mig_fail_restore(err, -1);
 		return false;
 	}
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_create_bare(vm, &vm->vcpus[i], i);
-	for (size_t k = 0; k < ARRAY_SIZE(vcpu_order); k++) {
-		/* another process may be on another host: its TSC offset means nothing */
-		if (vcpu_order[k] == MIG_TSC_OFFSET && load_families)
-			continue;
-		off = 0;
-		while (mig_next(p, len, &off, &r))
-			if (r.type == vcpu_order[k] &&
-			    !restore_vcpu_rec(vm, &vm->vcpus[r.vcpu], &r))
-				return false;
-	}
-	return true;
+	return mig_restore_vcpus(vm, p, len, !load_families);
 }
 
 /* what is left of an old VM once its vCPUs no longer point at it */
@@ -672,14 +459,19 @@ static void write_file(const struct mig_buf *b)
 }
 
 /* the leader, every other vCPU parked: save, destroy, rebuild */
-static void migrate_now(void)
+static void migrate_now(struct vcpu *v)
 {
 	struct vm *vm = &the_vm;
 	struct mig_buf b = { 0 };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), t1, t2;
 
-	uint64_t t1, t2;
-
+	/*
+	 * Coalesced ring entries can be pending: a vCPU kicked out of KVM_RUN
+	 * (EINTR) has not drained what it wrote since its last exit.  They go
+	 * into the exit log now, as at that vCPU's next exit; the old VM's
+	 * ring dies with it.
+	 */
+	coalesced_drain(v);
 	save_vm(&b, vm);
 	if (opts.save_file)
 		write_file(&b);
@@ -741,7 +533,7 @@ bool migrate_point(struct vcpu *v)
 			run_finish(HX_ERROR, "migration: only %d of %d other vCPUs stopped within 10 s",
 				   parked, the_vm.nr_vcpus - 1);
 		if (!run_done())
-			migrate_now();
+			migrate_now(v);
 		__atomic_store_n(&mig_requested, 0, __ATOMIC_SEQ_CST);
 		leader = -1;
 		gen++;

@@ -3,7 +3,7 @@
  * migrate.c writes and reads, in memory for a live migration and in a file
  * for --save/--restore.  No KVM here, so tests/fuzz can link it alone.
  *
- *   header  "VMCMIGR\0", u32 version (1), u32 flags (0), u64 total bytes
+ *   header  "VMCMIGR\0", u32 version (2), u32 flags (0), u64 total bytes
  *   records u32 type, u32 vcpu, u64 len, len bytes, zero-padded to 8
  *   trailer record MIG_END, len 8: FNV-1a 64 of every byte before it
  */
@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define MIG_MAGIC	"VMCMIGR"	/* + NUL: 8 bytes */
-#define MIG_VERSION	1
+#define MIG_VERSION	2
 #define MIG_HDR_SIZE	24
 #define MIG_REC_SIZE	16
 #define MIG_MAX_RECORDS	(1u << 20)

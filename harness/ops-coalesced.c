@@ -22,6 +22,7 @@
 
 #include "harness.h"
 #include "coalesced-abi.h"
+#include "migstream.h"
 
 #define MAX_ZONES	16
 #define RING_MAX	((4096 - sizeof(struct kvm_coalesced_mmio_ring)) / \
@@ -248,6 +249,86 @@ static int coalesced_reapply(struct vm *vm)
 			r = -errno;
 	pthread_mutex_unlock(&coal_lock);
 	return r;
+}
+
+/*
+ * Migration stream (MIG_FAMILY MIG_FAM_COALESCED): every zone ever
+ * registered (the inactive ones still claim their exits), whether any was,
+ * and the drained count COAL_INFO reports.  Ring entries are never pending
+ * in a stream: migrate.c drains the ring into the exit log before it saves.
+ */
+struct coal_saved {
+	uint32_t nr_zones, ever;
+	uint64_t drained;
+	struct {
+		uint64_t addr;
+		uint32_t size, pio, active, pad;
+	} z[MAX_ZONES];
+};
+
+void coalesced_save(struct mig_buf *b)
+{
+	struct coal_saved s;
+
+	memset(&s, 0, sizeof(s));
+	pthread_mutex_lock(&coal_lock);
+	s.nr_zones = nr_zones;
+	s.ever = __atomic_load_n(&ever, __ATOMIC_ACQUIRE);
+	s.drained = drained;
+	for (unsigned i = 0; i < nr_zones; i++) {
+		s.z[i].addr = zones[i].z.addr;
+		s.z[i].size = zones[i].z.size;
+		s.z[i].pio = zones[i].z.pio;
+		s.z[i].active = zones[i].active;
+	}
+	pthread_mutex_unlock(&coal_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_COALESCED, &s, sizeof(s));
+}
+
+bool coalesced_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz)
+{
+	struct coal_saved s;
+
+	if (len != sizeof(s)) {
+		snprintf(err, errsz, "coalesced state of %llu bytes, want %zu",
+			 (unsigned long long)len, sizeof(s));
+		return false;
+	}
+	memcpy(&s, d, sizeof(s));
+	if (s.nr_zones > MAX_ZONES || s.ever > 1 || (s.nr_zones && !s.ever)) {
+		snprintf(err, errsz, "coalesced state malformed (%u zones)", s.nr_zones);
+		return false;
+	}
+	for (unsigned i = 0; i < MAX_ZONES; i++) {
+		/* the rules op_zone applies to a guest's zone */
+		bool bad = s.z[i].pio > 1 || s.z[i].active > 1 || s.z[i].pad ||
+			   (i >= s.nr_zones && (s.z[i].addr || s.z[i].size || s.z[i].pio ||
+						s.z[i].active)) ||
+			   (s.z[i].pio && (add_overflows(s.z[i].addr, s.z[i].size) ||
+					   overlaps_harness_ports(s.z[i].addr, s.z[i].size)));
+
+		if (bad) {
+			snprintf(err, errsz, "coalesced zone %u malformed or over the harness's "
+				 "ports (addr 0x%llx, size %u, pio %u)", i,
+				 (unsigned long long)s.z[i].addr, s.z[i].size, s.z[i].pio);
+			return false;
+		}
+	}
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&coal_lock);
+	memset(zones, 0, sizeof(zones));
+	nr_zones = s.nr_zones;
+	for (unsigned i = 0; i < nr_zones; i++) {
+		zones[i].z.addr = s.z[i].addr;
+		zones[i].z.size = s.z[i].size;
+		zones[i].z.pio = s.z[i].pio;
+		zones[i].active = s.z[i].active;
+	}
+	drained = s.drained;
+	__atomic_store_n(&ever, s.ever != 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&coal_lock);
+	return true;
 }
 
 static const struct chan_op coalesced_ops[] = {

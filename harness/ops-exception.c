@@ -18,6 +18,7 @@
 
 #include "harness.h"
 #include "exception-abi.h"
+#include "migstream.h"
 
 static pthread_mutex_t exc_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool cap_kept;		/* the payload cap is on (last successful EXC_CAP) */
@@ -123,6 +124,42 @@ static int exception_reapply(struct vm *vm)
 		r = -errno;
 	pthread_mutex_unlock(&exc_lock);
 	return r;
+}
+
+/*
+ * Migration stream (MIG_FAMILY MIG_FAM_EXCEPTION): u32 cap on, u32 pad.
+ * A pending or injected exception is vCPU state (MIG_EVENTS); the cap must
+ * be on in the new VM before KVM_SET_VCPU_EVENTS takes its payload flag.
+ */
+void exception_save(struct mig_buf *b)
+{
+	uint32_t s[2] = { 0, 0 };
+
+	pthread_mutex_lock(&exc_lock);
+	s[0] = cap_kept;
+	pthread_mutex_unlock(&exc_lock);
+	mig_put(b, MIG_FAMILY, MIG_FAM_EXCEPTION, s, sizeof(s));
+}
+
+bool exception_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz)
+{
+	uint32_t s[2];
+
+	if (len != sizeof(s)) {
+		snprintf(err, errsz, "exception state of %llu bytes, want 8", (unsigned long long)len);
+		return false;
+	}
+	memcpy(s, d, sizeof(s));
+	if (s[0] > 1 || s[1]) {
+		snprintf(err, errsz, "exception state malformed (cap %u, pad %u)", s[0], s[1]);
+		return false;
+	}
+	if (apply) {
+		pthread_mutex_lock(&exc_lock);
+		cap_kept = s[0];
+		pthread_mutex_unlock(&exc_lock);
+	}
+	return true;
 }
 
 static const struct chan_op exception_ops[] = {

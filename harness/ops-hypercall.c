@@ -262,9 +262,15 @@ bool hypercall_page_encrypted(uint64_t pfn)
 }
 
 /* the family's kept state in a migration stream (docs/migration.md) */
+/*
+ * Stream form: struct hc_saved (with HC_READ's exit count and record
+ * ring), then the page-encryption map, one bit per page.
+ */
 struct hc_saved {
 	uint32_t configured, quirks_set;
 	uint64_t mask, answer, quirks, pages, updates;
+	uint32_t total, pad;
+	struct vmc_hc_rec ring[VMC_HC_RING];
 };
 
 void hypercall_save(struct mig_buf *b)
@@ -274,8 +280,16 @@ void hypercall_save(struct mig_buf *b)
 	uint8_t *d;
 
 	pthread_mutex_lock(&hc_lock);
-	s = (struct hc_saved){ hc_configured, quirks_set, hc_mask, hc_answer, quirks_disabled,
-			       pe_map ? pe_pages : 0, pe_updates };
+	memset(&s, 0, sizeof(s));
+	s.configured = hc_configured;
+	s.quirks_set = quirks_set;
+	s.mask = hc_mask;
+	s.answer = hc_answer;
+	s.quirks = quirks_disabled;
+	s.pages = pe_map ? pe_pages : 0;
+	s.updates = pe_updates;
+	s.total = hc_total;
+	memcpy(s.ring, hc_ring, sizeof(hc_ring));
 	bytes = (s.pages + 7) / 8;
 	d = xcalloc(1, sizeof(s) + bytes);
 	memcpy(d, &s, sizeof(s));
@@ -296,9 +310,11 @@ bool hypercall_load(const uint8_t *d, uint64_t len, uint64_t mem_size, bool appl
 		return false;
 	}
 	memcpy(&s, d, sizeof(s));
-	if (s.configured > 1 || s.quirks_set > 1 || (s.pages && s.pages != mem_size >> 12) ||
+	if (s.configured > 1 || s.quirks_set > 1 || s.pad ||
+	    (s.pages && s.pages != mem_size >> 12) ||
 	    len != sizeof(s) + (s.pages + 7) / 8) {
-		snprintf(err, errsz, "hypercall state does not fit the VM (%llu map pages, %llu bytes)",
+		snprintf(err, errsz, "hypercall state malformed or not fitting the VM (%llu map pages, "
+			 "%llu bytes)",
 			 (unsigned long long)s.pages, (unsigned long long)len);
 		return false;
 	}
@@ -311,6 +327,8 @@ bool hypercall_load(const uint8_t *d, uint64_t len, uint64_t mem_size, bool appl
 	hc_answer = s.answer;
 	quirks_disabled = s.quirks;
 	pe_updates = s.updates;
+	hc_total = s.total;
+	memcpy(hc_ring, s.ring, sizeof(hc_ring));
 	free(pe_map);
 	pe_map = NULL;
 	if (s.pages) {

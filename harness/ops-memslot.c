@@ -13,9 +13,10 @@
  * are checked against it, never a host address.  Slot, flags, GPA and size
  * go to KVM unchanged.  Slot 0 of address space 0 of the guest's VM (its
  * RAM, vm.c) is refused.  Slots KVM accepted in the guest's VM are kept (VM
- * state) so a migration's new VM gets them again (memslot_reapply).  MMIO
- * exits inside VMC_SLOT_WINDOW (a moved or deleted slot's old GPA) are
- * claimed: reads give all-ones.
+ * state) so a migration's new VM gets them again (memslot_reapply); they and
+ * the backing buffers' contents also go into the migration stream
+ * (memslot_save/load).  MMIO exits inside VMC_SLOT_WINDOW (a moved or
+ * deleted slot's old GPA) are claimed: reads give all-ones.
  *
  * The scratch VM (scratch_fd) is a vCPU-less VM of the guest VM's type,
  * made on first use, for the slot limit: filling it costs KVM ~60 us a slot
@@ -33,6 +34,7 @@
 
 #include "harness.h"
 #include "memslot-abi.h"
+#include "migstream.h"
 
 #define AS_SLOTS	32768u		/* ids per address space (u16, < SHRT_MAX) */
 #define NR_AS		2u		/* x86 KVM_ADDRESS_SPACE_NUM at most */
@@ -318,6 +320,154 @@ static int memslot_reapply(struct vm *vm)
 	}
 	pthread_mutex_unlock(&slot_lock);
 	return r;
+}
+
+/*
+ * Migration stream (MIG_FAMILY MIG_FAM_MEMSLOT): the kept slots and what
+ * the guest can read through them, the backing buffers' resident non-zero
+ * pages.  u32 nr_slots, nr_pages; nr_slots x struct ms_slot (ascending
+ * slot number); nr_pages x struct ms_page (ascending backing, page).
+ */
+struct ms_slot {
+	uint32_t slot, flags, backing, offset;
+	uint64_t gpa, size;
+};
+
+struct ms_page {
+	uint32_t backing, page;
+	uint8_t data[4096];
+};
+
+#define BACKING_PAGES	(VMC_SLOT_BACKING_SIZE / 4096)
+
+void memslot_save(struct mig_buf *b)
+{
+	static const uint8_t zero[4096];
+	uint32_t head[2] = { 0, 0 }, n;
+	struct mig_buf d = { 0 };
+	unsigned char vec[BACKING_PAGES];
+
+	pthread_mutex_lock(&slot_lock);
+	head[0] = nr_kept;
+	for (uint32_t bk = 0; bk < VMC_SLOT_BACKINGS; bk++) {
+		if (!backing[bk] || mincore(backing[bk], VMC_SLOT_BACKING_SIZE, vec))
+			continue;
+		for (uint32_t pg = 0; pg < BACKING_PAGES; pg++)
+			head[1] += (vec[pg] & 1) && memcmp(backing[bk] + pg * 4096ull, zero, 4096);
+	}
+	d.p = xcalloc(1, 8 + (uint64_t)head[0] * sizeof(struct ms_slot) +
+			 (uint64_t)head[1] * sizeof(struct ms_page));
+	memcpy(d.p, head, 8);
+	d.len = 8;
+	for (uint32_t i = 0; kept && i < NR_AS * AS_SLOTS; i++) {
+		const struct kept_slot *k = &kept[i];
+		struct ms_slot m = { (i / AS_SLOTS) << 16 | (i % AS_SLOTS), k->flags, k->backing,
+				     k->offset, k->gpa, k->size };
+
+		if (!k->used)
+			continue;
+		memcpy(d.p + d.len, &m, sizeof(m));
+		d.len += sizeof(m);
+	}
+	n = 0;
+	for (uint32_t bk = 0; bk < VMC_SLOT_BACKINGS && n < head[1]; bk++) {
+		if (!backing[bk] || mincore(backing[bk], VMC_SLOT_BACKING_SIZE, vec))
+			continue;
+		for (uint32_t pg = 0; pg < BACKING_PAGES && n < head[1]; pg++) {
+			const uint8_t *src = backing[bk] + pg * 4096ull;
+
+			if (!(vec[pg] & 1) || !memcmp(src, zero, 4096))
+				continue;
+			memcpy(d.p + d.len, &bk, 4);
+			memcpy(d.p + d.len + 4, &pg, 4);
+			memcpy(d.p + d.len + 8, src, 4096);
+			d.len += sizeof(struct ms_page);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&slot_lock);
+	head[1] = n;	/* a page swapped out since it was counted is left out */
+	memcpy(d.p, head, 8);
+	mig_put(b, MIG_FAMILY, MIG_FAM_MEMSLOT, d.p, d.len);
+	free(d.p);
+}
+
+bool memslot_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz)
+{
+	uint32_t head[2];
+	uint64_t at;
+	int64_t prev = -1;
+
+	if (len < 8) {
+		snprintf(err, errsz, "memslot state of %llu bytes", (unsigned long long)len);
+		return false;
+	}
+	memcpy(head, d, 8);
+	at = 8 + (uint64_t)head[0] * sizeof(struct ms_slot);
+	if (head[0] > NR_AS * AS_SLOTS || head[1] > VMC_SLOT_BACKINGS * BACKING_PAGES ||
+	    len != at + (uint64_t)head[1] * sizeof(struct ms_page)) {
+		snprintf(err, errsz, "memslot state of %llu bytes does not hold its %u slots and "
+			 "%u pages", (unsigned long long)len, head[0], head[1]);
+		return false;
+	}
+	for (uint32_t i = 0; i < head[0]; i++) {
+		struct ms_slot m;
+
+		memcpy(&m, d + 8 + i * sizeof(m), sizeof(m));
+		/* the rules op_set applies, slots in ascending order (no repeats) */
+		if ((int64_t)m.slot <= prev || m.slot == 0 || (m.slot >> 16) >= NR_AS ||
+		    (m.slot & 0xffff) >= AS_SLOTS || m.backing >= VMC_SLOT_BACKINGS ||
+		    m.offset % 4096 || m.offset > VMC_SLOT_BACKING_SIZE || m.size == 0 ||
+		    m.size > VMC_SLOT_BACKING_SIZE - m.offset) {
+			snprintf(err, errsz, "memslot %u of the state malformed (slot 0x%x, backing "
+				 "%u, offset 0x%x, size 0x%llx)", i, m.slot, m.backing, m.offset,
+				 (unsigned long long)m.size);
+			return false;
+		}
+		prev = m.slot;
+	}
+	prev = -1;
+	for (uint32_t i = 0; i < head[1]; i++) {
+		uint32_t bk, pg;
+
+		memcpy(&bk, d + at + i * sizeof(struct ms_page), 4);
+		memcpy(&pg, d + at + i * sizeof(struct ms_page) + 4, 4);
+		if (bk >= VMC_SLOT_BACKINGS || pg >= BACKING_PAGES ||
+		    (int64_t)bk * BACKING_PAGES + pg <= prev) {
+			snprintf(err, errsz, "memslot backing page %u of the state malformed "
+				 "(backing %u, page %u)", i, bk, pg);
+			return false;
+		}
+		prev = (int64_t)bk * BACKING_PAGES + pg;
+	}
+	if (!apply)
+		return true;
+	pthread_mutex_lock(&slot_lock);
+	if (kept)
+		memset(kept, 0, NR_AS * AS_SLOTS * sizeof(*kept));
+	nr_kept = head[0];
+	for (uint32_t i = 0; i < head[0]; i++) {
+		struct ms_slot m;
+		struct kept_slot *k;
+
+		memcpy(&m, d + 8 + i * sizeof(m), sizeof(m));
+		k = kept_of(m.slot);
+		*k = (struct kept_slot){ .gpa = m.gpa, .size = m.size, .flags = m.flags,
+					 .backing = m.backing, .offset = m.offset, .used = true };
+	}
+	for (uint32_t bk = 0; bk < VMC_SLOT_BACKINGS; bk++)
+		if (backing[bk])
+			memset(backing[bk], 0, VMC_SLOT_BACKING_SIZE);
+	for (uint32_t i = 0; i < head[1]; i++) {
+		const uint8_t *p = d + at + i * sizeof(struct ms_page);
+		uint32_t bk, pg;
+
+		memcpy(&bk, p, 4);
+		memcpy(&pg, p + 4, 4);
+		memcpy(backing_buf(bk) + pg * 4096ull, p + 8, 4096);
+	}
+	pthread_mutex_unlock(&slot_lock);
+	return true;
 }
 
 static const struct chan_op memslot_ops[] = {

@@ -306,10 +306,38 @@ struct pol_saved {
 	uint64_t value, wr_arg, stored;
 };
 
+/*
+ * ... then what MSR_COUNTERS and MSR_LAST read back: MAX_COUNTED + 1 x
+ * struct cnt_saved (per index, then the totals), u64 ring_total, the ring.
+ */
+struct cnt_saved {
+	uint32_t used, index, rd[4], wr[4], rd_refused, wr_refused, odd, pad;
+};
+
+#define POL_BYTES	(8 + (MAX_POLICIES + 1) * sizeof(struct pol_saved))
+#define CNT_BYTES	((MAX_COUNTED + 1) * sizeof(struct cnt_saved))
+#define EXIT_BYTES	(POL_BYTES + CNT_BYTES + 8 + sizeof(ring))
+
+static void cnt_to(const struct counted *c, struct cnt_saved *s)
+{
+	*s = (struct cnt_saved){ .used = c->used, .index = c->index, .rd_refused = c->rd_refused,
+				 .wr_refused = c->wr_refused, .odd = c->odd };
+	memcpy(s->rd, c->rd, sizeof(s->rd));
+	memcpy(s->wr, c->wr, sizeof(s->wr));
+}
+
+static void cnt_from(const struct cnt_saved *s, struct counted *c)
+{
+	*c = (struct counted){ .used = s->used, .index = s->index, .rd_refused = s->rd_refused,
+			       .wr_refused = s->wr_refused, .odd = s->odd };
+	memcpy(c->rd, s->rd, sizeof(c->rd));
+	memcpy(c->wr, s->wr, sizeof(c->wr));
+}
+
 void msrexit_save(struct mig_buf *b)
 {
 	uint32_t head[2] = { 0, 0 };
-	uint8_t d[8 + (MAX_POLICIES + 1) * sizeof(struct pol_saved)];
+	uint8_t *d = xcalloc(1, EXIT_BYTES);
 
 	pthread_mutex_lock(&exit_lock);
 	head[0] = builtins_done;
@@ -321,15 +349,24 @@ void msrexit_save(struct mig_buf *b)
 
 		memcpy(d + 8 + i * sizeof(s), &s, sizeof(s));
 	}
+	for (int i = 0; i <= MAX_COUNTED; i++) {
+		struct cnt_saved c;
+
+		cnt_to(i < MAX_COUNTED ? &counted[i] : &totals, &c);
+		memcpy(d + POL_BYTES + i * sizeof(c), &c, sizeof(c));
+	}
+	memcpy(d + POL_BYTES + CNT_BYTES, &ring_total, 8);
+	memcpy(d + POL_BYTES + CNT_BYTES + 8, ring, sizeof(ring));
 	pthread_mutex_unlock(&exit_lock);
-	mig_put(b, MIG_FAMILY, MIG_FAM_MSREXIT, d, sizeof(d));
+	mig_put(b, MIG_FAMILY, MIG_FAM_MSREXIT, d, EXIT_BYTES);
+	free(d);
 }
 
 bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t errsz)
 {
 	uint32_t head[2];
 
-	if (len != 8 + (MAX_POLICIES + 1) * sizeof(struct pol_saved)) {
+	if (len != EXIT_BYTES) {
 		snprintf(err, errsz, "MSR policy state of %llu bytes", (unsigned long long)len);
 		return false;
 	}
@@ -341,6 +378,13 @@ bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t 
 
 		memcpy(&s, d + 8 + i * sizeof(s), sizeof(s));
 		if (s.used > 1 || s.rd >= VMC_MSR_RD_MAX || s.wr >= VMC_MSR_WR_MAX)
+			goto bad;
+	}
+	for (int i = 0; i <= MAX_COUNTED; i++) {
+		struct cnt_saved c;
+
+		memcpy(&c, d + POL_BYTES + i * sizeof(c), sizeof(c));
+		if (c.used > 1 || c.pad)
 			goto bad;
 	}
 	if (!apply)
@@ -355,10 +399,18 @@ bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t 
 		*p = (struct policy){ .used = s.used, .index = s.index, .rd = s.rd, .wr = s.wr,
 				      .value = s.value, .wr_arg = s.wr_arg, .stored = s.stored };
 	}
+	for (int i = 0; i <= MAX_COUNTED; i++) {
+		struct cnt_saved c;
+
+		memcpy(&c, d + POL_BYTES + i * sizeof(c), sizeof(c));
+		cnt_from(&c, i < MAX_COUNTED ? &counted[i] : &totals);
+	}
+	memcpy(&ring_total, d + POL_BYTES + CNT_BYTES, 8);
+	memcpy(ring, d + POL_BYTES + CNT_BYTES + 8, sizeof(ring));
 	pthread_mutex_unlock(&exit_lock);
 	return true;
 bad:
-	snprintf(err, errsz, "MSR policy state is malformed");
+	snprintf(err, errsz, "MSR policy/counter state is malformed");
 	return false;
 }
 

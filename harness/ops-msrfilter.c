@@ -13,7 +13,8 @@
  * sees host pointers (NULL or a deliberately unmapped one only when the
  * guest asks for them, to check KVM's own validation).  The last filter
  * KVM accepted is kept, so a migration can install it in a new VM
- * (msrfilter_reapply()).
+ * (msrfilter_reapply(), called by migrate.c before the new VM has RAM: see
+ * there).
  */
 #include <sys/ioctl.h>
 
@@ -295,5 +296,5 @@ const struct chan_family ops_msrfilter_family = {
 	.name = "msrfilter",
 	.ops = msrfilter_ops,
 	.nr_ops = ARRAY_SIZE(msrfilter_ops),
-	.reapply = msrfilter_reapply,
+	/* no .reapply: migrate.c restore() calls msrfilter_reapply() itself, first */
 };

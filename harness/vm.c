@@ -27,9 +27,8 @@ int kvm_open_or_skip(void)
 	return fd;
 }
 
-void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip)
+void vm_open(struct vm *vm)
 {
-	struct kvm_userspace_memory_region region;
 	int r;
 
 	vm->kvm_fd = kvm_open_or_skip();
@@ -48,6 +47,12 @@ void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip)
 		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, vm->vm_type);
 	} while (vm->vm_fd < 0 && errno == EINTR);
 	TEST_ASSERT(vm->vm_fd >= 0, "KVM_CREATE_VM failed");
+}
+
+void vm_setup(struct vm *vm, uint64_t mem_size, bool irqchip)
+{
+	struct kvm_userspace_memory_region region;
+	int r;
 
 	vm->mem_size = mem_size;
 	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
@@ -80,6 +85,12 @@ void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip)
 		}
 		vm->irqchip = true;
 	}
+}
+
+void vm_create(struct vm *vm, uint64_t mem_size, bool irqchip)
+{
+	vm_open(vm);
+	vm_setup(vm, mem_size, irqchip);
 }
 
 bool gpa_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len)

@@ -6,7 +6,9 @@
  * trip UBSan.  Each input is checked twice: as it is (so truncations and
  * bad headers are covered), and with its total-length field and trailing
  * checksum made to fit (so the fuzzer reaches the record checks behind
- * them); a stream that passes is then loaded into the families' state.
+ * them); a stream that passes is then loaded into the families' state
+ * (version 2: hypercall, MSR filter, MSR exit, exit log/EXPECT, coalesced,
+ * exception, memslot, COM1/console records, every one required).
  */
 #include "harness.h"
 #include "migstream.h"
@@ -23,6 +25,9 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 	}
 	return h;
 }
+
+/* where a loaded stream's per-vCPU channel state goes (nr_vcpus <= MAX_VCPUS) */
+static struct vcpu vcpus[MAX_VCPUS];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sum = fnv1a(buf, size - 8);
 	memcpy(buf + size - 8, &sum, 8);
 	if (migrate_check_stream(buf, size, err, sizeof(err)) &&
-	    !families_load(buf, size, err, sizeof(err)))
+	    !families_load(buf, size, vcpus, err, sizeof(err)))
 		abort();	/* checked but not loadable: the checks are incomplete */
 	free(buf);
 	return 0;

@@ -68,17 +68,25 @@ block 0 1 48 0x0001 >"$out/channel/above-ram"
 block 65530 0 48 0x0001 >"$out/channel/straddle-end"
 
 # migstream: docs/migration.md streams (the target fixes up total and
-# checksum itself): header, a VM record (64 MiB, 1 vCPU), optional records,
+# checksum itself): header, a VM record (32 bytes: 64 MiB, 1 vCPU), optional records,
 # the end record.  le64 N -> 8 bytes little-endian.
 le64() { le32 "$1"; le32 $(($1 >> 32)); }
 rec() { le32 "$1"; le32 "$2"; le64 "$3"; [ "$3" -gt 0 ] && head -c $((($3 + 7) / 8 * 8)) /dev/zero; return 0; }
 mig() {
-	printf 'VMCMIGR\0'; le32 1; le32 0; le64 0
-	le32 1; le32 0; le64 40; le64 $((64 << 20)); le32 1; le32 0; le32 0; le32 0; le64 0
+	printf 'VMCMIGR\0'; le32 2; le32 0; le64 0
+	le32 1; le32 0; le64 32; le64 $((64 << 20)); le32 1; le32 0; le32 0; le32 0; le64 0
 	cat
 	le32 0; le32 0; le64 8; le64 0
 }
 : | mig >"$out/migstream/vm-only"
 { rec 16 0 144; rec 17 0 312; rec 21 0 32; } | mig >"$out/migstream/vcpu"
 { rec 2 0 4112; } | mig >"$out/migstream/mem"
-{ rec 32 1 48; rec 32 2 288; rec 32 3 2608; } | mig >"$out/migstream/families"
+# version 2: all eight family records; the exit-log one (4) with its header
+# (no exits, 1 vCPU) and one zeroed 480-byte per-vCPU block (no mark, no
+# EXPECT); the devices one (8) with 2 console blocks (1 vCPU + the boot one)
+{
+	rec 32 1 5688; rec 32 2 288; rec 32 3 22128
+	le32 32; le32 4; le64 504; le64 0; le64 0; le32 1; le32 0; head -c 480 /dev/zero
+	rec 32 5 400; rec 32 6 8; rec 32 7 8
+	le32 32; le32 8; le64 48; le64 0; le32 0; le32 2; head -c 32 /dev/zero
+} | mig >"$out/migstream/families"

@@ -29,6 +29,12 @@
 #  - the reason line after a partial console line (hostile_nonl); a
 #    TEST_ASSERT on a vCPU thread ending the run through the normal path;
 #  - option and usage errors (exit 2), --host-info keys, x86/channel;
+#  - migration: --save / --restore of x86/migrate and of
+#    tests/guests/mig_families (the families' state a guest observes comes
+#    through the file), damaged files (truncated, corrupted, version 1, a
+#    family record cut, altered or missing: migedit) exit 2 naming it;
+#    mig_coalesced_smp: vCPU 1's coalesced writes all reach the exit log
+#    through migrations (the ring is drained before a save);
 #  - the ThreadSanitizer build (vmc-harness-tsan): vCPU threads started and
 #    stopped at once with -smp 4, no data race reported.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
@@ -522,19 +528,68 @@ else
 		head -c $((size - 100)) "$T/vm.sav" >"$T/trunc.sav"
 		cp "$T/vm.sav" "$T/flip.sav"
 		printf '\x5a' | dd of="$T/flip.sav" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
-		{ head -c 8 "$T/vm.sav"; printf '\x02'; tail -c +10 "$T/vm.sav"; } >"$T/version.sav"
+		{ head -c 8 "$T/vm.sav"; printf '\x01'; tail -c +10 "$T/vm.sav"; } >"$T/version.sav"
 		: >"$T/empty.sav"
 		run 20 "$B/$h" --restore "$T/trunc.sav"
 		expect "$h: --restore of a truncated file: exit 2" 2 "truncated"
 		run 20 "$B/$h" --restore "$T/flip.sav"
 		expect "$h: --restore of a corrupted file: exit 2" 2 "checksum mismatch"
 		run 20 "$B/$h" --restore "$T/version.sav"
-		expect "$h: --restore of another stream version: exit 2" 2 "stream version 2"
+		expect "$h: --restore of a version 1 stream: exit 2 naming both versions" 2 \
+			"stream version 1, this harness reads version 2"
 		run 20 "$B/$h" --restore "$T/empty.sav"
 		expect "$h: --restore of an empty file: exit 2" 2 "not a vmc-harness migration stream"
 		run 20 "$B/$h" --restore "$T/missing.sav"
 		expect "$h: --restore of a missing file: exit 2" 2 "No such file"
 	done
+	# the families' state through the file (tests/guests/mig_families.c):
+	# checks after its last migration pass live and again after --restore;
+	# a damaged family record (re-framed by migedit: length and checksum
+	# right) is exit 2 naming it
+	F=$G/mig_families.flat E=$B/tests/harness/migedit
+	if [ ! -f "$F" ] || [ ! -x "$E" ]; then
+		fail "mig_families" "$F or $E not built (make)"
+	else
+		for h in "${builds[@]}"; do
+			rm -f "$T/fam.sav"
+			run 60 "$B/$h" -t 50 --save "$T/fam.sav" "$F"
+			expect "$h: mig_families live with --save passes" 1 "" "SUMMARY: 11 tests, 0 failed"
+			run 60 "$B/$h" -t 50 --restore "$T/fam.sav"
+			expect "$h: mig_families after --restore: exit log, EXPECT, scratch, coalesced zones, exception cap and pending #PF, MSR exit counters, a memslot and its memory, COM1 came through the file" \
+				1 "" "SUMMARY: 11 tests, 0 failed"
+		done
+		rm -f "$T/famp.sav"
+		run 60 "$B/vmc-harness" -t 50 --save "$T/famp.sav" "$F" partial
+		expect "mig_families partial: the line left in the console buffer is printed at the triple fault" \
+			4 "SHUTDOWN" "mig-families-partial: no newline yet"
+		run 60 "$B/vmc-harness" -t 50 --restore "$T/famp.sav"
+		expect "mig_families partial --restore: the restored process prints it too (console block from the file)" \
+			4 "SHUTDOWN" "mig-families-partial: no newline yet"
+		while IFS='|' read -r edit msg what; do
+			# shellcheck disable=SC2086 # edit is a word list by design
+			if ! "$E" "$T/fam.sav" "$T/fam-bad.sav" $edit 2>"$T/err"; then
+				fail "migedit $edit" "$(head -c 200 "$T/err")"
+				continue
+			fi
+			run 20 "$B/vmc-harness" --restore "$T/fam-bad.sav"
+			expect "--restore of a stream whose $what: exit 2" 2 "$msg"
+		done <<'EOF'
+cut 4 8|exit-log state of|exit-log record is 8 bytes short
+set 4 16 9|exit-log state malformed (9 vCPUs, VM has 1|exit-log record claims 9 vCPUs
+set 4 40 127|exit-log state of vcpu0 malformed|EXPECT count is 127
+drop 4|no exit log/EXPECT state (family record 4)|exit-log record is missing
+cut 5 4|coalesced state of 396 bytes|coalesced record is 4 bytes short
+set 5 16 0xf8|coalesced zone 0 malformed or over the harness's ports|coalesced zone covers the channel port
+set 6 0 2|exception state malformed (cap 2|exception cap field is 2
+cut 6 4|exception state of 4 bytes|exception record is 4 bytes short
+set 3 2608 2|MSR policy/counter state is malformed|MSR counter's used flag is 2
+cut 7 4|memslot state of|memslot record is 4 bytes short
+set 7 8 0|memslot 0 of the state malformed (slot 0x0|memslot record names slot 0 (the guest's RAM)
+set 8 12 9|device state malformed (9 console blocks for 1 vCPUs|device record has 9 console blocks for 1 vCPU
+EOF
+	fi
+	# no coalesced write is lost when vCPU 1 writes while vCPU 0 migrates
+	guest mig_coalesced_smp 60 1 "" -t 50 -smp 2
 	if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
 		run 120 "$B/vmc-harness" -t 100 -v --migrate-every 1 "$TOP/build/x86_64/x86/channel.flat"
 		expect "x86/channel passes with --migrate-every 1" 1 "vmc-harness: migration 10:" \
