@@ -238,10 +238,13 @@ static void serve(struct vcpu *v, uint64_t gpa, uint64_t seq)
 
 void channel_request(struct vcpu *v, uint64_t gpa, uint64_t seq)
 {
+	/* ops make KVM and file calls: a kick waits until the request is served */
+	vcpu_hold_kicks(true);
 	pthread_mutex_lock(&chan_lock);
 	/* a TEST_ASSERT in a handler ends this thread: release the lock then */
 	pthread_cleanup_push(chan_unlock, NULL);
 	serve(v, gpa, seq);
 	pthread_cleanup_pop(1);
 	migrate_note_request();
+	vcpu_hold_kicks(false);
 }
