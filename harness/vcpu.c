@@ -12,13 +12,13 @@
  * makes it return EINTR; one that lands while the thread is in user space
  * makes the next KVM_RUN return EINTR at entry, and the loop also sees the
  * handler's flag (tls_kicked) after an ordinary exit.  The handler has
- * SA_RESTART, so a kick never fails the thread's other system calls (a
- * console write() to a full pipe is restarted, not cut short); KVM_RUN
- * returns -EINTR, which is never restarted.  Around the rare paths that
- * make KVM or file system calls (channel requests, a migration point, SNP
- * memory faults and hypercalls) the thread blocks KICK_SIG
- * (vcpu_hold_kicks), and a kick that arrives then is delivered when it is
- * unblocked.  run_finish() also sets kvm_run->immediate_exit.  No KVM_RUN
+ * SA_RESTART, so the thread's ordinary system calls are restarted, not cut
+ * short (a console write() to a full pipe; tests/harness checks it);
+ * KVM_RUN returns -EINTR, which is never restarted.  Around the rare paths that
+ * make KVM or file system calls (channel ops other than CONSOLE, a
+ * migration point, SNP memory faults and hypercalls) the thread blocks
+ * KICK_SIG (vcpu_hold_kicks), and a kick that arrives then is delivered
+ * when it is unblocked.  run_finish() also sets kvm_run->immediate_exit.  No KVM_RUN
  * lasts longer than one tick, even when the guest spins inside the kernel
  * (a VMCALL on kvm_pvm, spec E.3).  On each tick the thread checks
  * progress: a runnable vCPU with no exits and an unchanged RIP for --stall
