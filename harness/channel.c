@@ -109,6 +109,7 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 	uint32_t lo, hi;
 	int32_t ret;
 	void *copy;
+	bool quiet;
 
 	*opp = op;
 	if (hdr->argsz < sizeof(*hdr))
@@ -130,7 +131,17 @@ static int32_t dispatch(struct chan_ctx *ctx, const struct vmc_req_hdr *hdr,
 	ctx->argsz = hdr->argsz;
 	ctx->out_declared = false;
 	ctx->nr_out = 0;
+	/*
+	 * Ops make KVM and file calls: a kick waits until the op is done
+	 * (vcpu.c).  Not CONSOLE, a line to stdout on every console line,
+	 * whose write() SA_RESTART restarts.
+	 */
+	quiet = op->op != VMC_OP_CONSOLE;
+	if (quiet)
+		vcpu_hold_kicks(true);
 	ret = op->handler(ctx, copy, hdr->argsz);
+	if (quiet)
+		vcpu_hold_kicks(false);
 	if (!ctx->out_declared) {
 		/* declared nothing: the whole block after the header */
 		ctx->out[0].off = sizeof(*hdr);

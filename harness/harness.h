@@ -127,10 +127,16 @@ struct vcpu {
 	uint32_t scratch;	/* last value written to the scratch port */
 };
 
-/* install the kick signal handler (no SA_RESTART); once, before threads */
+/* install the kick signal handler (SA_RESTART; it sets immediate_exit); once, before threads */
 void vcpu_signals_init(void);
+/*
+ * on a vCPU thread: block (true) or unblock (false) the kick signal around
+ * work whose system calls a kick must not interrupt; a kick that arrives
+ * meanwhile takes effect at the unblock.  No-op on other threads.
+ */
+void vcpu_hold_kicks(bool hold);
 void vcpu_create(struct vm *vm, struct vcpu *v, int id, const struct boot_info *bi);
-/* fd, kvm_run, CPUID, signal mask; no register state (migration restores it) */
+/* fd, kvm_run, CPUID; no register state (migration restores it) */
 void vcpu_create_bare(struct vm *vm, struct vcpu *v, int id);
 /* KVM_GET_SUPPORTED_CPUID leaf fn (index 0): true and *eax if KVM lists it */
 bool vcpu_supported_cpuid(struct vm *vm, uint32_t fn, uint32_t *eax);

@@ -518,6 +518,7 @@ bool migrate_point(struct vcpu *v)
 {
 	if (!__atomic_load_n(&mig_requested, __ATOMIC_SEQ_CST) || run_done())
 		return false;
+	vcpu_hold_kicks(true);	/* a new VM's ioctls, --save's writes: not interrupted */
 	complete_exit(v);
 	pthread_mutex_lock(&mig_lock);
 	if (leader < 0 && __atomic_load_n(&mig_requested, __ATOMIC_SEQ_CST)) {
@@ -548,6 +549,7 @@ bool migrate_point(struct vcpu *v)
 		parked--;
 	}
 	pthread_mutex_unlock(&mig_lock);
+	vcpu_hold_kicks(false);
 	return true;
 }
 

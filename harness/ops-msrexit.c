@@ -45,10 +45,18 @@ static struct counted totals;
 static struct vmc_msr_exit ring[VMC_MSRL_RING];
 static uint64_t ring_total;
 static bool builtins_done;
+/*
+ * The slot the last lookup of each table found (-1: none): exits of one
+ * index come in runs, and a hit skips the linear search.  Only a search
+ * sets a hint and every write to a table drops it, so a hint is always the
+ * first match, as the search would find it.  exit_lock.
+ */
+static int policy_hint = -1, counted_hint = -1;
 
 /* caller holds exit_lock */
 static void install_builtins(void)
 {
+	policy_hint = -1;
 	memset(policies, 0, sizeof(policies));
 	memset(&default_policy, 0, sizeof(default_policy));
 	policies[0] = (struct policy){
@@ -63,9 +71,14 @@ static struct policy *find_policy(uint32_t index)
 {
 	if (!builtins_done)
 		install_builtins();
+	if (policy_hint >= 0 && policies[policy_hint].used &&
+	    policies[policy_hint].index == index)
+		return &policies[policy_hint];
 	for (int i = 0; i < MAX_POLICIES; i++)
-		if (policies[i].used && policies[i].index == index)
+		if (policies[i].used && policies[i].index == index) {
+			policy_hint = i;
 			return &policies[i];
+		}
 	return NULL;
 }
 
@@ -73,9 +86,14 @@ static struct counted *find_counted(uint32_t index, bool create)
 {
 	struct counted *free_slot = NULL;
 
+	if (counted_hint >= 0 && counted[counted_hint].used &&
+	    counted[counted_hint].index == index)
+		return &counted[counted_hint];
 	for (int i = 0; i < MAX_COUNTED; i++) {
-		if (counted[i].used && counted[i].index == index)
+		if (counted[i].used && counted[i].index == index) {
+			counted_hint = i;
 			return &counted[i];
+		}
 		if (!counted[i].used && !free_slot)
 			free_slot = &counted[i];
 	}
@@ -219,6 +237,7 @@ static int32_t op_policy(struct chan_ctx *ctx, void *block, uint32_t argsz)
 			}
 		}
 	}
+	policy_hint = -1;
 	if (m->flags & VMC_MSRP_F_CLEAR) {
 		if (p)
 			memset(p, 0, sizeof(*p));
@@ -256,6 +275,7 @@ static int32_t op_counters(struct chan_ctx *ctx, void *block, uint32_t argsz)
 	m->odd_reason = c->odd;
 	m->pad = 0;
 	if (m->flags & VMC_MSRC_F_RESET) {
+		counted_hint = -1;
 		if (m->flags & VMC_MSRC_F_ALL) {
 			memset(counted, 0, sizeof(counted));
 			memset(&totals, 0, sizeof(totals));
@@ -390,6 +410,7 @@ bool msrexit_load(const uint8_t *d, uint64_t len, bool apply, char *err, size_t 
 	if (!apply)
 		return true;
 	pthread_mutex_lock(&exit_lock);
+	policy_hint = -1;
 	builtins_done = head[0];
 	for (int i = 0; i <= MAX_POLICIES; i++) {
 		struct policy *p = i < MAX_POLICIES ? &policies[i] : &default_policy;

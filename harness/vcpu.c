@@ -4,14 +4,21 @@
  * and the register dump.
  *
  * Watchdog: each vCPU thread has a periodic timer (TICK_MS) that sends
- * KICK_SIG to the thread itself.  KICK_SIG is blocked in every thread and
- * unblocked only inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a kick that lands
- * inside KVM_RUN makes it return EINTR, and one that lands while the thread
- * is in user space stays pending and makes the next KVM_RUN return EINTR at
- * entry; the thread then consumes it (sigtimedwait).  Blocked outside
- * KVM_RUN, the signal never interrupts the thread's other system calls (a
- * console write() to a full pipe would fail with EINTR and stdio would drop
- * the bytes).  run_finish() also sets kvm_run->immediate_exit.  No KVM_RUN
+ * KICK_SIG to the thread itself; vcpu_kick() sends it too.  KICK_SIG is
+ * blocked in the main thread and unblocked in each vCPU thread, and its
+ * handler sets the thread's kvm_run->immediate_exit (api.rst: the way to
+ * kick a vCPU without KVM_SET_SIGNAL_MASK, which costs KVM two
+ * sigprocmask() calls per KVM_RUN).  A kick that lands inside KVM_RUN
+ * makes it return EINTR; one that lands while the thread is in user space
+ * makes the next KVM_RUN return EINTR at entry, and the loop also sees the
+ * handler's flag (tls_kicked) after an ordinary exit.  The handler has
+ * SA_RESTART, so the thread's ordinary system calls are restarted, not cut
+ * short (a console write() to a full pipe; tests/harness checks it);
+ * KVM_RUN returns -EINTR, which is never restarted.  Around the rare paths that
+ * make KVM or file system calls (channel ops other than CONSOLE, a
+ * migration point, SNP memory faults and hypercalls) the thread blocks
+ * KICK_SIG (vcpu_hold_kicks), and a kick that arrives then is delivered
+ * when it is unblocked.  run_finish() also sets kvm_run->immediate_exit.  No KVM_RUN
  * lasts longer than one tick, even when the guest spins inside the kernel
  * (a VMCALL on kvm_pvm, spec E.3).  On each tick the thread checks
  * progress: a runnable vCPU with no exits and an unchanged RIP for --stall
@@ -38,6 +45,7 @@ static __thread struct vcpu *tls_vcpu;	/* the vCPU this thread runs */
 static __thread int tls_vcpu_id = -1;
 static __thread timer_t tls_timer;
 static __thread bool tls_timer_ok, tls_leaving;
+static __thread int tls_kicked;		/* set by kick_handler, cleared by the loop */
 static struct kvm_cpuid2 *cpuid;
 /* v->thread and v->started: written by vcpu_start, read by vcpu_kick */
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -48,14 +56,20 @@ int current_vcpu_id(void)
 }
 
 /*
- * Never runs: KICK_SIG is blocked outside KVM_RUN and consumed by
- * eat_kick().  It must exist all the same: with SIG_DFL a SIGUSR1 that
- * arrives inside KVM_RUN (where it is unblocked) would kill the process,
- * and with SIG_IGN it would be discarded without interrupting KVM_RUN.
+ * A kick: the next (or current) KVM_RUN of this thread's vCPU returns
+ * EINTR.  Only the thread's own signal reaches it (SIGEV_THREAD_ID timer,
+ * pthread_kill); it runs on a vCPU thread only, where tls_vcpu is set
+ * before KICK_SIG is unblocked.  v->run is replaced by a migration only
+ * while this thread holds its kicks (migrate_point).
  */
 static void kick_handler(int sig)
 {
+	struct vcpu *v = tls_vcpu;
+
 	(void)sig;
+	__atomic_store_n(&tls_kicked, 1, __ATOMIC_RELAXED);
+	if (v && v->run)
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
 static void vcpu_thread_leave(struct vcpu *v);
@@ -81,9 +95,10 @@ void vcpu_signals_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: KVM_RUN must return EINTR */
+	/* KVM_RUN returns -EINTR all the same; other system calls restart */
+	sa.sa_flags = SA_RESTART;
 	TEST_ASSERT(sigaction(KICK_SIG, &sa, NULL) == 0, "sigaction");
-	/* blocked here, inherited by every vCPU thread; KVM_RUN unblocks it */
+	/* blocked here, inherited by every vCPU thread; vcpu_thread unblocks it */
 	sigemptyset(&set);
 	sigaddset(&set, KICK_SIG);
 	r = pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -92,35 +107,18 @@ void vcpu_signals_init(void)
 	test_assert_hook = vcpu_assert_hook;
 }
 
-/* the signal mask during KVM_RUN: the caller's, with KICK_SIG unblocked */
-static void set_run_sigmask(struct vcpu *v)
+void vcpu_hold_kicks(bool hold)
 {
-	enum { KSET = 8 };	/* the kernel's sigset_t: 64 signals */
-	union {
-		struct kvm_signal_mask m;
-		uint8_t bytes[sizeof(struct kvm_signal_mask) + KSET];
-	} u;
-	sigset_t cur;
-
-	TEST_ASSERT(pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0, "pthread_sigmask");
-	sigdelset(&cur, KICK_SIG);
-	_Static_assert(sizeof(cur) >= KSET, "sigset_t too small");
-	memcpy(u.m.sigset, &cur, KSET);
-	u.m.len = KSET;
-	TEST_ASSERT(ioctl(v->fd, KVM_SET_SIGNAL_MASK, &u.m) == 0,
-		    "KVM_SET_SIGNAL_MASK (vcpu%d)", v->id);
-}
-
-/* consume a kick that is pending (blocked) after KVM_RUN returned EINTR */
-static void eat_kick(void)
-{
-	static const struct timespec zero;
 	sigset_t set;
+	int r;
 
+	if (!tls_vcpu)
+		return;		/* not a vCPU thread: KICK_SIG stays blocked */
 	sigemptyset(&set);
 	sigaddset(&set, KICK_SIG);
-	while (sigtimedwait(&set, NULL, &zero) == KICK_SIG)
-		;
+	r = pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+	errno = r;
+	TEST_ASSERT(r == 0, "pthread_sigmask(%s, KICK_SIG)", hold ? "SIG_BLOCK" : "SIG_UNBLOCK");
 }
 
 static void load_cpuid(struct vm *vm)
@@ -251,7 +249,6 @@ void vcpu_create_bare(struct vm *vm, struct vcpu *v, int id)
 	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	TEST_ASSERT(v->run != MAP_FAILED, "mmap of kvm_run (vcpu%d)", id);
 	set_cpuid(v);
-	set_run_sigmask(v);
 	if (vm->sync_regs)
 		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 }
@@ -500,8 +497,18 @@ static void handle_exit(struct vcpu *v)
 		break;
 	}
 	exitlog_record(v, &rec);
-	if (channel_handle_exit(v, &rec))
+	if (run->exit_reason == KVM_EXIT_HYPERCALL) {
+		/* SNP page-state changes make KVM calls: not interrupted by a kick */
+		bool done;
+
+		vcpu_hold_kicks(true);
+		done = channel_handle_exit(v, &rec);
+		vcpu_hold_kicks(false);
+		if (done)
+			return;
+	} else if (channel_handle_exit(v, &rec)) {
 		return;
+	}
 	describe_exit(v, why, sizeof(why));
 	run_finish(HX_ERROR, "unhandled exit %s on vcpu%d at RIP 0x%llx: %s",
 		   exit_reason_name(run->exit_reason), v->id, (unsigned long long)rec.rip, why);
@@ -558,10 +565,12 @@ static void *vcpu_thread(void *arg)
 	tls_timer_ok = true;
 	TEST_ASSERT(timer_settime(tls_timer, 0, &its, NULL) == 0, "timer_settime");
 	v->exits_at_tick = ~0ull;
+	vcpu_hold_kicks(false);
 
 	while (!run_done()) {
 		int r;
 		uint64_t t_in;
+		bool kicked;
 
 		/* a migration replaces v->fd and v->run (migrate.c) */
 		if (migrate_point(v))
@@ -572,20 +581,36 @@ static void *vcpu_thread(void *arg)
 
 		if (stats_on)
 			stats_run(v, t_in, now_ns(), r == 0);
-		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		/*
+		 * immediate_exit first, then the flag: a kick between the two
+		 * leaves immediate_exit set, so none is lost.
+		 */
+		if (__atomic_load_n(&v->run->immediate_exit, __ATOMIC_RELAXED))
+			__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		kicked = __atomic_load_n(&tls_kicked, __ATOMIC_RELAXED);
+		if (kicked)
+			__atomic_store_n(&tls_kicked, 0, __ATOMIC_RELAXED);
 		if (run_done())
 			break;
-		if (r < 0 && err == EFAULT && snp_vm_memory_fault(v))
-			continue;	/* --vm-type=snp: the range was converted */
+		if (r < 0 && err == EFAULT && v->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+			bool converted;
+
+			vcpu_hold_kicks(true);
+			converted = snp_vm_memory_fault(v);
+			vcpu_hold_kicks(false);
+			if (converted)
+				continue;	/* --vm-type=snp: the range was converted */
+		}
 		if (r < 0) {
 			if (err == EINTR || err == EAGAIN) {
-				eat_kick();
 				watchdog_tick(v, &last_ns, &stalled_ns);
 				continue;
 			}
 			run_finish(HX_ERROR, "KVM_RUN on vcpu%d failed: %s", v->id, strerror(err));
 			break;
 		}
+		if (kicked)	/* the kick landed after KVM_RUN had exited */
+			watchdog_tick(v, &last_ns, &stalled_ns);
 		v->exits++;
 		coalesced_drain(v);	/* ring entries precede the exit that follows them */
 		handle_exit(v);
