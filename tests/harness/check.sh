@@ -372,43 +372,35 @@ for h in "${builds[@]}"; do
 	fi
 done
 
-# console through a pipe that is not read for 2 s: the writes block with the
-# pipe full while the 200 ms kick timer keeps firing; no byte may be lost
-# (the kick must not interrupt write() - stdio would drop the buffer)
-if [ $kvm_ok = no ]; then
-	skip "console through a stalled pipe" "$kvm_why"
-else
-	timeout -s KILL 60 "$B/vmc-harness" -t 50 "$G/hostile_flood.flat" 1024 2>"$T/err" |
+# stalled_pipe NAME KIB [HARNESS OPTIONS...]: hostile_flood prints KIB lines
+# of 1023 x's into a pipe that is not read for 2 s; no byte may be lost
+stalled_pipe() {
+	local name=$1 kib=$2 lines
+	shift 2
+	if [ $kvm_ok = no ]; then
+		skip "$name" "$kvm_why"
+		return
+	fi
+	timeout -s KILL 60 "$B/vmc-harness" -t 50 "$@" "$G/hostile_flood.flat" "$kib" 2>"$T/err" |
 		(sleep 2; cat >"$T/out")
 	RC=${PIPESTATUS[0]}
-	if sane "console through a stalled pipe"; then
-		lines=$(grep -c '^x\{1023\}$' "$T/out")
-		if [ "$RC" -eq 1 ] && [ "$lines" -eq 1024 ] && grep -q '^SUMMARY: 1 tests, 0 failed' "$T/out"; then
-			pass "console through a stalled pipe: all 1024 KiB and the SUMMARY arrive"
-		else
-			fail "console through a stalled pipe" "exit $RC, $lines of 1024 lines, $(wc -c <"$T/out") bytes"
-		fi
+	sane "$name" || return
+	lines=$(grep -c '^x\{1023\}$' "$T/out")
+	if [ "$RC" -eq 1 ] && [ "$lines" -eq "$kib" ] && grep -q '^SUMMARY: 1 tests, 0 failed' "$T/out"; then
+		pass "$name: all $kib KiB and the SUMMARY arrive"
+	else
+		fail "$name" "exit $RC, $lines of $kib lines, $(wc -c <"$T/out") bytes"
 	fi
-fi
+}
 
-# the same with --console=bytes: there the write() happens outside any
-# channel request, with the kick signal unblocked; it must be restarted
-# (SA_RESTART), not cut short.  128 KiB, more than the pipe holds.
-if [ $kvm_ok = no ]; then
-	skip "COM1 byte console through a stalled pipe" "$kvm_why"
-else
-	timeout -s KILL 60 "$B/vmc-harness" -t 50 --console=bytes "$G/hostile_flood.flat" 128 2>"$T/err" |
-		(sleep 2; cat >"$T/out")
-	RC=${PIPESTATUS[0]}
-	if sane "COM1 byte console through a stalled pipe"; then
-		lines=$(grep -c '^x\{1023\}$' "$T/out")
-		if [ "$RC" -eq 1 ] && [ "$lines" -eq 128 ] && grep -q '^SUMMARY: 1 tests, 0 failed' "$T/out"; then
-			pass "COM1 byte console through a stalled pipe: all 128 KiB and the SUMMARY arrive"
-		else
-			fail "COM1 byte console through a stalled pipe" "exit $RC, $lines of 128 lines, $(wc -c <"$T/out") bytes"
-		fi
-	fi
-fi
+# line console: the writes block with the pipe full while the 200 ms kick
+# timer keeps firing (the kick must not interrupt write() - stdio would drop
+# the buffer)
+stalled_pipe "console through a stalled pipe" 1024
+# --console=bytes: there the write() happens outside any channel request,
+# with the kick signal unblocked; it must be restarted (SA_RESTART), not cut
+# short.  128 KiB, more than the pipe holds.
+stalled_pipe "COM1 byte console through a stalled pipe" 128 --console=bytes
 
 # -smp 2: one thread per vCPU, vCPU 1 started by the guest through the
 # in-kernel LAPIC, its exits logged under its own number; -smp 1: SKIP
