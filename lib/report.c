@@ -227,7 +227,7 @@ void report_abort(const char *fmt, ...)
 }
 
 /* v in decimal at p (printf's %u); returns the end */
-static char *put_u(char *p, unsigned int v)
+static inline __attribute__((always_inline)) char *put_u(char *p, unsigned int v)
 {
 	char tmp[10];
 	int k = 0;
