@@ -28,6 +28,15 @@
 
 /* write bytes to the console (x86: COM1, s390x: SCLP, arm64: PL011) */
 void console_write(const char *buf, size_t len);
+/*
+ * Optional (the default in lib/report.c returns NULL): room for at least
+ * need bytes in the console's own buffer, to format one write straight into
+ * it (x86 under the harness: the CONSOLE block), with the console locked;
+ * console_commit(n) then sends those n bytes as console_write(them, n)
+ * would and unlocks.  NULL: use console_write.
+ */
+char *console_reserve(size_t need);
+void console_commit(size_t n);
 /* leave the VM with a status from status.h; never returns */
 void exit(int status) __attribute__((noreturn));
 /* bytes of guest RAM the boot loader reported */

@@ -132,11 +132,18 @@ static char *word_end(char *p)
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 
 	while (p + 8 <= cmdline_copy + sizeof(cmdline_copy)) {
-		uint64_t x;
+		uint64_t x, m;
 
 		__builtin_memcpy(&x, p, 8);	/* one load, not a call */
-		if ((x - 0x21 * ones) & ~x & highs)
+		m = (x - 0x21 * ones) & ~x & highs;
+		if (m) {
+			/*
+			 * borrows run only upward, so the lowest flagged byte
+			 * is the first one below 0x21: straight to it
+			 */
+			p += __builtin_ctzll(m) >> 3;
 			break;
+		}
 		p += 8;
 	}
 	while (*p && !blank(*p))
@@ -146,7 +153,7 @@ static char *word_end(char *p)
 
 static void setup_cmdline(const char *src)
 {
-	char *p = cmdline_copy, *word, *base, *dot;
+	char *p = cmdline_copy, *word, *base;
 	size_t n = strnlen(src, sizeof(cmdline_copy));
 
 	if (n == sizeof(cmdline_copy))
@@ -165,42 +172,51 @@ static void setup_cmdline(const char *src)
 
 	/*
 	 * the last component: back from the word's end to its last '/', eight
-	 * bytes at a time while none of them is a '/' (the zero-byte test on
-	 * x ^ "////////"), then byte by byte
+	 * bytes at a time (an exact zero-byte test on x ^ "////////": no
+	 * borrow crosses bytes, so the highest flagged byte is the last '/'),
+	 * then byte by byte for the first < 8 bytes of the word
 	 */
 	base = word + n;
 	while (base - 8 >= word) {
-		uint64_t x;
+		const uint64_t lows = 0x7f7f7f7f7f7f7f7full;
+		uint64_t x, m;
 
 		__builtin_memcpy(&x, base - 8, 8);
 		x ^= 0x2f2f2f2f2f2f2f2full;
-		if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)
-			break;
+		m = ~(((x & lows) + lows) | x) & ~lows;
+		if (m) {
+			base += ((63 - __builtin_clzll(m)) >> 3) - 7;
+			goto found;
+		}
 		base -= 8;
 	}
 	while (base > word && base[-1] != '/')
 		base--;
+found:
 	n -= base - word;
 	if (n >= sizeof(test_name))
 		n = sizeof(test_name) - 1;
 	memcpy(test_name, base, n);
 	test_name[n] = '\0';
-	/* the last '.' (strrchr), searched from the known end */
-	dot = NULL;
-	for (char *q = test_name + n; q > test_name; q--)
-		if (q[-1] == '.') {
-			dot = q - 1;
-			break;
-		}
-	/* the suffix is test_name + n - dot bytes long: compared as words */
-	if (dot && test_name + n - dot >= 4) {
-		size_t len = test_name + n - dot;
+	/*
+	 * a ".flat", ".elf" or ".efi" suffix (what follows the last '.' is one
+	 * of them exactly: none holds a '.'), compared as words at the known end
+	 */
+	if (n >= 5) {
 		uint32_t w;
 
-		__builtin_memcpy(&w, dot, 4);	/* inside test_name[0..n) */
-		if ((len == 5 && w == SFX4(".fla") && dot[4] == 't') ||
-		    (len == 4 && (w == SFX4(".elf") || w == SFX4(".efi"))))
-			*dot = '\0';
+		__builtin_memcpy(&w, test_name + n - 5, 4);
+		if (w == SFX4(".fla") && test_name[n - 1] == 't') {
+			test_name[n - 5] = '\0';
+			return;
+		}
+	}
+	if (n >= 4) {
+		uint32_t w;
+
+		__builtin_memcpy(&w, test_name + n - 4, 4);
+		if (w == SFX4(".elf") || w == SFX4(".efi"))
+			test_name[n - 4] = '\0';
 	}
 }
 

@@ -201,6 +201,18 @@ static int threads(void)
 	return vmc_report_summary();
 }
 
+/* the SUMMARY counts at 9, 10 and 100 (one digit, two, three) */
+static int counts(void)
+{
+	for (int i = 0; i < 10; i++)
+		vmc_report_fail("f");
+	for (int i = 0; i < 9; i++)
+		vmc_report_skip("s");
+	for (int i = 0; i < 100; i++)
+		vmc_report_xfail(true, false, "x");
+	return vmc_report_summary();
+}
+
 /* ---- driver ---- */
 /* what report() and report_xfail() return (the guest selftests no longer check it) */
 static int returns(void)
@@ -229,6 +241,7 @@ struct scenario {
 #define ST_ERROR 3
 
 static char long_want[600];
+static char counts_want[1200];
 
 static const struct scenario scenarios[] = {
 	{ "all pass", all_pass, ST_PASS,
@@ -269,6 +282,7 @@ static const struct scenario scenarios[] = {
 	  "ABORT: report_prefix_pop() without a matching push\n" },
 	{ "assert", asserts, EXITED + ST_ERROR, NULL },
 	{ "line cut to 512 bytes", long_line, ST_PASS, long_want },
+	{ "summary counts 9, 10, 100", counts, ST_FAIL, counts_want },
 	{ "prefix push/pop", prefix_reuse, ST_PASS,
 	  "PASS: b: m\nPASS: n\n"
 	  "SUMMARY: 2 tests, 0 failed, 0 skipped, 0 expected failures\n" },
@@ -403,6 +417,13 @@ int main(void)
 	memset(long_want + 6, 'x', 502);
 	strcpy(long_want + 508, "...\n"
 	       "SUMMARY: 1 tests, 0 failed, 0 skipped, 0 expected failures\n");
+	for (int i = 0; i < 10; i++)
+		strcat(counts_want, "FAIL: f\n");
+	for (int i = 0; i < 9; i++)
+		strcat(counts_want, "SKIP: s\n");
+	for (int i = 0; i < 100; i++)
+		strcat(counts_want, "XFAIL: x\n");
+	strcat(counts_want, "SUMMARY: 119 tests, 10 failed, 9 skipped, 100 expected failures\n");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		ok &= run(&scenarios[i]);
