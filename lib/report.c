@@ -45,7 +45,6 @@ struct kind_name {
 	unsigned int len;
 };
 
-/* "KIND: prefix: message\n" in one write; call with the lock held */
 /* no console buffer to format into (the arch has none, or not now) */
 __attribute__((weak)) char *console_reserve(size_t need)
 {
@@ -58,6 +57,7 @@ __attribute__((weak)) void console_commit(size_t n)
 	(void)n;
 }
 
+/* "KIND: prefix: message\n" in one write; call with the lock held */
 static void print_line(const struct kind_name *kind, const char *fmt, va_list ap)
 {
 	char buf[LINE_MAX];

@@ -37,6 +37,8 @@ void console_write(const char *buf, size_t len);
  */
 char *console_reserve(size_t need);
 void console_commit(size_t n);
+/* x86: a fault in between left the console lock held by this CPU: drop it */
+void console_abandon(void);
 /* leave the VM with a status from status.h; never returns */
 void exit(int status) __attribute__((noreturn));
 /* bytes of guest RAM the boot loader reported */

@@ -113,6 +113,7 @@ static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
 	uintptr_t fp = r->rbp;
 	int depth;
 
+	console_abandon();
 	console_sync();
 	printf("UNEXPECTED EXCEPTION vector %lu (%s) on CPU %u\n",
 	       r->vector, exception_name(r->vector), cpu);

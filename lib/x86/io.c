@@ -66,6 +66,9 @@ static bool con_lines(void)
  * Bounded: a CPU that faults while it holds the lock (or an NMI on it) must
  * still get its dump out, so after ~2^24 tries the lock is taken anyway.
  */
+#define NO_OWNER	(~0u)
+static unsigned int con_owner = NO_OWNER;	/* CPU between console_reserve and _commit */
+
 static void con_lock_get(void)
 {
 	for (unsigned long i = 0; i < (1UL << 24); i++) {
@@ -170,13 +173,19 @@ char *console_reserve(size_t need)
 {
 	struct x86_console_block *b = &x86_console_block;
 
-	if (!con_lines())
+	/*
+	 * The lock is held while the caller formats.  With interrupts on, a
+	 * handler that prints would wait for it on this CPU: take the
+	 * buffered path then.  A fault while formatting: console_abandon().
+	 */
+	if (!con_lines() || (read_rflags() & X86_EFLAGS_IF))
 		return NULL;
 	con_lock_get();
 	if (need > CON_TEXT - b->c.len) {
 		con_lock_put();
 		return NULL;
 	}
+	con_owner = smp_id();
 	return b->text + b->c.len;
 }
 
@@ -190,7 +199,22 @@ void console_commit(size_t n)
 	barrier();
 	if (n && (b->c.len == CON_TEXT || buf[n - 1] == '\n' || memchr(buf, '\n', n - 1)))
 		con_send();
+	con_owner = NO_OWNER;
 	con_lock_put();
+}
+
+/*
+ * The exception dump's first step: a fault between console_reserve() and
+ * console_commit() on this CPU left the lock held; drop it (the line being
+ * formatted is lost, everything committed before it is not) so the dump
+ * can print instead of waiting on itself.
+ */
+void console_abandon(void)
+{
+	if (__atomic_load_n(&con_lock, __ATOMIC_ACQUIRE) && con_owner == smp_id()) {
+		con_owner = NO_OWNER;
+		con_lock_put();
+	}
 }
 
 void console_sync(void)

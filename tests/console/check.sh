@@ -10,6 +10,8 @@
 #    console exits), so the two runs are known to differ in what is compared;
 #    the fast one must make at most one console exit per line, the old one
 #    at least one per byte;
+#  - a guest that faults inside report() while its line is being formatted
+#    still prints the exception dump (partial_line fault);
 #  - a guest that dies in the middle of a line (tests/guests/partial_line:
 #    triple fault, deadline, exit port) still shows that partial line, once,
 #    on both paths.
@@ -172,6 +174,22 @@ for mode in triple hang exit; do
 			pass "console: partial line, $mode, $path path: the guest's last partial line is printed once"
 		fi
 	done
+done
+
+# a fault while report() formats its line (straight into the CONSOLE block
+# on the fast path): the dump must print, after the partial line, well
+# before the 1 s deadline (not a TIMEOUT: the console lock the formatter
+# held is dropped by the dump)
+for path in fast slow; do
+	if [ $path = fast ]; then opt=(); else opt=("${SLOW[@]}"); fi
+	run pl 20 "$H" -t 1 "${opt[@]}" "$G/partial_line.flat" fault
+	if [ "$RC_pl" -eq 124 ] || ! grep -qF 'partial-line-fault: no newline yetUNEXPECTED EXCEPTION vector 13' "$T/pl.out"; then
+		fail "console: fault while formatting, $path path" "exit $RC_pl, stdout ends '$(tail -c 80 "$T/pl.out" | tr -c '[:print:]' '?')'"
+	elif grep -qF 'never printed' "$T/pl.out"; then
+		fail "console: fault while formatting, $path path" "the half-formatted line was printed"
+	else
+		pass "console: fault while formatting, $path path: the exception dump follows the partial line (exit $RC_pl)"
+	fi
 done
 
 # a boot header with a bad entry64: exit 2, the header named
