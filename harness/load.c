@@ -246,6 +246,45 @@ out:
 	return err;
 }
 
+/* exactly n bytes at file offset off into dst; a short file is a usage error */
+static void pread_all(int fd, const char *path, uint8_t *dst, uint64_t off, uint64_t n)
+{
+	while (n) {
+		ssize_t r = pread(fd, dst, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die(HX_USAGE, "%s: read: %s", path, r ? strerror(errno) : "short file");
+		dst += r;
+		off += (uint64_t)r;
+		n -= (uint64_t)r;
+	}
+}
+
+/* bytes [off, off + n) of the file into buf + off, clipped to the file's len */
+static void read_span(int fd, const char *path, uint8_t *buf, size_t len, uint64_t off,
+		      uint64_t n)
+{
+	if (off >= len)
+		return;
+	pread_all(fd, path, buf + off, off, n > len - off ? len - off : n);
+}
+
+/*
+ * The payload file while load_validate() runs (read_file() reads only its
+ * headers); -1 for a buffer that holds the whole file (tests/fuzz).
+ */
+static int loaded_fd = -1;
+static const char *loaded_path;
+
+/* make buf's bytes [off, off + n) the file's, where read_file() skipped them */
+static void need_bytes(uint8_t *buf, size_t len, uint64_t off, uint64_t n)
+{
+	if (loaded_fd >= 0)
+		read_span(loaded_fd, loaded_path, buf, len, off, n);
+}
+
 /*
  * The vmconform boot header (x86/boot-abi.h): optional.  Absent (no magic
  * with a valid checksum in the first 8 KiB) means multiboot only.  Present
@@ -264,7 +303,7 @@ static const struct seg *seg_of(const struct image *img, uint64_t gpa, uint64_t 
 	return NULL;
 }
 
-static const char *check_boot_header(const uint8_t *buf, size_t len, uint64_t mem_size,
+static const char *check_boot_header(uint8_t *buf, size_t len, uint64_t mem_size,
 				     struct image *img)
 {
 	size_t lim = len < MB_SEARCH ? len : MB_SEARCH;
@@ -299,6 +338,7 @@ static const char *check_boot_header(const uint8_t *buf, size_t len, uint64_t me
 		s = seg_of(img, h->console, sizeof(c), true);
 		if (!s)
 			return strcat(errbuf, "the console block is not in the file's data");
+		need_bytes(buf, len, s->offset + (h->console - s->paddr), sizeof(c));
 		memcpy(&c, buf + s->offset + (h->console - s->paddr), sizeof(c));
 		if (c.hdr.op != VMC_OP_CONSOLE || c.hdr.argsz < sizeof(c) ||
 		    c.hdr.argsz > sizeof(c) + VMC_CONSOLE_MAX ||
@@ -374,37 +414,18 @@ static void apply_boot_header(struct vm *vm, const struct image *img, struct boo
 			(unsigned long long)h->entry64, (unsigned long long)h->cr3);
 }
 
-/* bytes [off, off + n) of the file into buf + off, clipped to the file's len */
-static void read_span(int fd, const char *path, uint8_t *buf, size_t len, uint64_t off,
-		      uint64_t n)
-{
-	if (off >= len)
-		return;
-	if (n > len - off)
-		n = len - off;
-	while (n) {
-		ssize_t r = pread(fd, buf + off, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			die(HX_USAGE, "%s: read: %s", path, r ? strerror(errno) : "short file");
-		off += (uint64_t)r;
-		n -= (uint64_t)r;
-	}
-}
-
 /*
- * The file into a zeroed buffer of its length, but only the bytes the
- * loader looks at (issue 15: a test's debug sections are most of its ELF,
- * and copying them cost a trivial test's boot ~0.2 ms): the first
- * MB_SEARCH bytes (ELF header, multiboot and boot headers), the program
- * and section header tables (what libelf reads of an ELF in memory) and
- * every PT_LOAD segment's file bytes.  Offsets and sizes come from the
- * raw headers, clipped to the file; parse_image() then checks the same
- * headers against the full length, as for a file read whole.
+ * The file's headers into a zeroed buffer of its length (issue 15: a
+ * test's debug sections are most of its ELF, and reading the whole file
+ * cost a trivial test's boot ~0.4 ms): the first MB_SEARCH bytes (ELF
+ * header, multiboot and boot headers) and the program and section header
+ * tables (what libelf reads of an ELF in memory).  Offsets and sizes come
+ * from the raw headers, clipped to the file; parse_image() then checks the
+ * same headers against the full length, as for a file read whole.  The
+ * file stays open (*fdp): load_payload() reads each PT_LOAD segment's file
+ * bytes straight into guest RAM.
  */
-static uint8_t *read_file(const char *path, size_t *lenp)
+static uint8_t *read_file(const char *path, size_t *lenp, int *fdp)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -466,25 +487,8 @@ static uint8_t *read_file(const char *path, size_t *lenp)
 		goto out;
 	}
 	read_span(fd, path, buf, len, phoff, phnum * phent);
-	for (uint64_t i = 0; i < phnum && phoff < len && i < (len - phoff) / phent; i++) {
-		const uint8_t *p = buf + phoff + i * phent;
-
-		if (buf[EI_CLASS] == ELFCLASS64 && phent >= sizeof(Elf64_Phdr)) {
-			Elf64_Phdr ph;
-
-			memcpy(&ph, p, sizeof(ph));
-			if (ph.p_type == PT_LOAD)
-				read_span(fd, path, buf, len, ph.p_offset, ph.p_filesz);
-		} else if (buf[EI_CLASS] == ELFCLASS32 && phent >= sizeof(Elf32_Phdr)) {
-			Elf32_Phdr ph;
-
-			memcpy(&ph, p, sizeof(ph));
-			if (ph.p_type == PT_LOAD)
-				read_span(fd, path, buf, len, ph.p_offset, ph.p_filesz);
-		}
-	}
 out:
-	close(fd);
+	*fdp = fd;
 	return buf;
 }
 
@@ -555,7 +559,8 @@ void load_validate(const char *path, uint64_t mem_size)
 
 	if (mem_size < (2u << 20))
 		die(HX_USAGE, "guest RAM must be at least 2 MiB");
-	loaded_buf = read_file(path, &len);
+	loaded_path = path;
+	loaded_buf = read_file(path, &len, &loaded_fd);
 	err = parse_image(loaded_buf, len, mem_size, &loaded);
 	if (!err)
 		err = check_boot_header(loaded_buf, len, mem_size, &loaded);
@@ -573,7 +578,8 @@ void load_payload(struct vm *vm, const char *cmdline, struct boot_info *bi)
 		uint8_t *dst = gpa_ptr(vm, s->paddr, s->memsz);
 
 		TEST_ASSERT(dst, "validated segment outside RAM");
-		memcpy(dst, loaded_buf + s->offset, s->filesz);
+		/* validated: [offset, offset + filesz) lies inside the file */
+		pread_all(loaded_fd, loaded_path, dst, s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 		if (s->paddr < bi->image_lo)
 			bi->image_lo = s->paddr;
@@ -590,6 +596,8 @@ void load_payload(struct vm *vm, const char *cmdline, struct boot_info *bi)
 			loaded.mb_flags);
 	free(loaded_buf);
 	loaded_buf = NULL;
+	close(loaded_fd);
+	loaded_fd = -1;
 	write_boot_data(vm, cmdline, bi);
 	apply_boot_header(vm, &loaded, bi);
 }
