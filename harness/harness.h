@@ -31,11 +31,13 @@ struct host_info {
 	int flavor;		/* VMC_FLAVOR_* */
 	bool vmx_svm;		/* KVM runs on VMX/SVM (kvm_intel / kvm_amd) */
 	int api_version;
-	uint64_t features;	/* VMC_FEAT_HOST_* and VMC_FEAT_CAP_* bits */
+	uint64_t features;	/* VMC_FEAT_HOST_* and VMC_FEAT_CAP_* bits but FEP */
 };
 const char *flavor_name(int flavor);
 /* fill *h; kvm_fd < 0 means /dev/kvm could not be opened */
 void host_detect(struct host_info *h, int kvm_fd, int kvm_errno);
+/* VMC_FEAT_HOST_FEP when kvm.force_emulation_prefix is on (read once) */
+uint64_t host_fep_feature(void);
 /* vmc-harness --host-info */
 int host_info_main(void);
 

@@ -66,6 +66,25 @@ static bool fep_enabled(void)
 	return buf[0] == 'Y' || buf[0] == 'y' || (strtol(buf, NULL, 0) & 1);
 }
 
+static bool fep_on;
+
+static void fep_read(void)
+{
+	fep_on = fep_enabled();
+}
+
+/*
+ * VMC_FEAT_HOST_FEP, read from sysfs on the first call only: a test asks
+ * for it through HELLO, a boot need not open the file (issue 15).
+ */
+uint64_t host_fep_feature(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fep_read);
+	return fep_on ? VMC_FEAT_HOST_FEP : 0;
+}
+
 void host_detect(struct host_info *h, int kvm_fd, int kvm_errno)
 {
 	memset(h, 0, sizeof(*h));
@@ -86,8 +105,6 @@ void host_detect(struct host_info *h, int kvm_fd, int kvm_errno)
 		       h->flavor == VMC_FLAVOR_OTHER ? VMC_FEAT_HOST_OTHER : 0;
 	if (h->vmx_svm)
 		h->features |= VMC_FEAT_HOST_VMX_SVM;
-	if (fep_enabled())
-		h->features |= VMC_FEAT_HOST_FEP;
 	if (!h->kvm_ok)
 		return;
 	h->api_version = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);

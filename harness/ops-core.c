@@ -26,7 +26,7 @@ static int32_t op_hello(struct chan_ctx *ctx, void *block, uint32_t argsz)
 		return -VMC_EINVAL;
 	}
 	h->features = VMC_FEAT_EXITLOG | VMC_FEAT_EXPECT | VMC_FEAT_SCRATCH | VMC_FEAT_MIGRATE |
-		      vm->host.features;
+		      vm->host.features | host_fep_feature();
 	h->features |= VMC_FEAT_COALESCED | VMC_FEAT_EXC_INJECT | VMC_FEAT_MEMSLOT;
 	if (vm->irqchip)
 		h->features |= VMC_FEAT_IRQCHIP;

@@ -282,10 +282,17 @@ uint64_t vcpu_rip(struct vcpu *v)
 	return regs.rip;
 }
 
+/*
+ * On v's own thread (run_finish() from an exit handler) the thread is not
+ * inside KVM_RUN, and immediate_exit alone makes its next KVM_RUN return
+ * EINTR: no signal to itself (a signal frame and sigreturn per run).
+ */
 void vcpu_kick(struct vcpu *v)
 {
 	if (v->run)
 		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v == tls_vcpu)
+		return;
 	pthread_mutex_lock(&start_lock);
 	if (v->started)
 		pthread_kill(v->thread, KICK_SIG);
