@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Runner self-tests (make check): the unittests.cfg parser on good and bad
-# input, option handling, test selection, the classification of every kind
-# of run (driven by tests/runner/fake-qemu.sh, and by the real x86 fixture
-# guests under QEMU when they are built), the errata file, TAP 13 and JUnit
-# output, the vmtest batch path, and shellcheck over every shell script.
+# Runner self-tests (make check): the unittests.cfg parser on a good file
+# (its refusals of bad input: tests/cfg/check.sh), option handling, test
+# selection, the classification of every kind of run (driven by
+# tests/runner/fake-qemu.sh, and by the real x86 fixture guests under QEMU
+# when they are built), the errata file, TAP 13 and JUnit output, the vmtest
+# batch path, and shellcheck over every shell script.
 # Issue 10: the compiled supervisor and report writer (runner/): JUnit/TAP
 # from <&"]]> and invalid UTF-8 validate (python, xmllint, TAP::Parser);
-# SIGINT/SIGTERM keep the finished runs; the linear
-# cfg parser and its parse-time refusals; runner semantics (counts, SKIP for
+# SIGINT/SIGTERM keep the finished runs; runner semantics (counts, SKIP for
 # named tests, --bisect, --timeout-factor, memory, quoted args, --repeat,
 # -l, modparams, --migrate-every, --shard/--merge, --compare).  The hostile
 # guests under every runner and the tools under ASan/UBSan are in
@@ -32,32 +32,8 @@ else
 	fail "pgrep present (the leftover-process checks can see processes)" "not found (package procps; scripts/setup.sh)"
 fi
 
-# rt ARGS...: run run_tests.sh in fake mode; stdout in $T/out, stderr in
-# $T/err, exit status in RC, wall time (ms) in MS
-rt() {
-	local t0=${EPOCHREALTIME/./}
-	VMC_BUILDDIR=$T/build VMC_LOGDIR=$T/logs VMC_ERRATA=${ERRATA:-$T/no-errata} \
-		QEMU_X86=$HERE/fake-qemu.sh QEMU_S390X=$HERE/fake-qemu.sh \
-		HARNESS=$HERE/fake-qemu.sh VMTEST=$HERE/fake-vmtest.sh \
-		"$RT" "$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
-}
-
-# result_of NAME -> REPLY: the result line of NAME in $T/out
-result_of() { REPLY=$(grep -E "^[A-Z]+ $1 \[" "$T/out" | head -n 1); }
-
-# expect NAME RESULT [FRAGMENT]: NAME's result line says RESULT (and FRAGMENT)
-expect() {
-	result_of "$1"
-	if [[ $REPLY != "$2 $1 ["* ]]; then
-		fail "classify $1 -> $2" "got '${REPLY:-no result line}'"
-	elif [ -n "${3:-}" ] && [[ $REPLY != *"$3"* ]]; then
-		fail "classify $1 -> $2" "line lacks '$3': $REPLY"
-	else
-		pass "classify $1 -> $2"
-	fi
-}
+# shellcheck source=tests/runner/lib.sh disable=SC1091
+. "$HERE/lib.sh"
 
 # ------------------------------------------------------------ cfg parser
 cat >"$T/good.cfg" <<'EOF'
@@ -97,42 +73,6 @@ if cfg_parse "$T/good.cfg" 2>"$T/err"; then
 	fi
 else
 	fail "cfg: good file parses" "$(head -n 1 "$T/err")"
-fi
-
-# bad_cfg NAME LINE FRAGMENT CONTENT: the runner refuses CONTENT with exit 2
-# and "bad.cfg:LINE: ...FRAGMENT..."
-bad_cfg() {
-	printf '%s\n' "$4" >"$T/bad.cfg"
-	rt --config="$T/bad.cfg" -l
-	if [ "$RC" -ne 2 ]; then
-		fail "cfg error: $1" "exit $RC, want 2"
-	elif ! grep -q "bad.cfg:$2: .*$3" "$T/err"; then
-		fail "cfg error: $1" "want 'bad.cfg:$2: ...$3', got: $(head -n 1 "$T/err")"
-	else
-		pass "cfg error: $1"
-	fi
-}
-bad_cfg "line outside a section" 1 "outside a section" 'file = x'
-bad_cfg "unknown key" 3 "unknown key 'flie'" $'[a]\nfile = a\nflie = b'
-bad_cfg "missing =" 3 "missing '='" $'[a]\nfile = a\nsmp 2'
-bad_cfg "duplicate section" 3 "duplicate section \[a\]" $'[a]\nfile = a\n[a]\nfile = b'
-bad_cfg "duplicate key" 3 "duplicate key 'file'" $'[a]\nfile = a\nfile = b'
-bad_cfg "non-numeric smp" 3 "bad value for smp" $'[a]\nfile = a\nsmp = two'
-bad_cfg "non-numeric timeout" 3 "bad value for timeout" $'[a]\nfile = a\ntimeout = 10x'
-bad_cfg "unknown arch" 3 "bad value for arch" $'[a]\nfile = a\narch = riscv'
-bad_cfg "unknown runner" 3 "bad value for runner" $'[a]\nfile = a\nrunner = docker'
-bad_cfg "missing file" 1 "no 'file = ...'" $'[a]\nsmp = 1'
-bad_cfg "unknown environment" 3 "bad value for envs" $'[a]\nfile = a\nenvs = x86_64 ppc'
-bad_cfg "environment of another arch" 1 "not one of arch x86_64" $'[a]\nfile = a\nenvs = s390x'
-bad_cfg "unknown capability" 3 "bad value for requires" $'[a]\nfile = a\nrequires = kvm warp-drive'
-bad_cfg "unterminated quote" 3 "unterminated quote" $'[a]\nfile = a\nargs = "oops'
-bad_cfg "bad section header" 2 "bad section header" $'# c\n[a b]\nfile = a'
-bad_cfg "harness on s390x" 1 "x86_64 only" $'[a]\nfile = a\narch = s390x\nrunner = harness'
-
-if "$RT" -l >"$T/out" 2>"$T/err"; then
-	pass "cfg: the project's unittests.cfg parses"
-else
-	fail "cfg: the project's unittests.cfg parses" "$(head -n 1 "$T/err")"
 fi
 
 # ------------------------------------------------------------ usage errors
@@ -498,64 +438,6 @@ else
 		fail "fixtures: errata turn the fail fixture into XFAIL" "exit $RC: $(grep fixture-fail "$T/out" | head -n 1)"
 	fi
 fi
-
-# ------------------------------------------------------------ docs cfg examples
-# every ```ini block of docs/*.md parses with the runner's own parser
-for doc in docs/*.md; do
-	n=0
-	while IFS= read -r line; do
-		case $line in
-		'```ini') n=$((n + 1)); : >"$T/doc-$n.cfg"; inblock=1; continue ;;
-		'```') inblock=0; continue ;;
-		esac
-		[ "${inblock:-0}" = 1 ] && printf '%s\n' "$line" >>"$T/doc-$n.cfg"
-	done <"$doc"
-	inblock=0
-	for i in $(seq "$n"); do
-		rt --config="$T/doc-$i.cfg" -l
-		if [ "$RC" -eq 0 ] && [ -s "$T/out" ]; then
-			pass "docs: $doc ini example $i parses"
-		else
-			fail "docs: $doc ini example $i parses" "exit $RC: $(head -n 1 "$T/err")"
-		fi
-	done
-done
-
-# ------------------------------------------------------------ issue 10: cfg parser
-# 1 MB value: linear parse (the old shell parser took minutes for 80 KB)
-{ printf '[big]\nfile = fk/pass\nargs = '; head -c 1000000 /dev/zero | tr '\0' 'a'; printf '\n'; } >"$T/big.cfg"
-t0=${EPOCHREALTIME/./}
-if cfg_parse "$T/big.cfg" 2>"$T/err"; then
-	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
-	vmc_cfg_words big args
-	if [ "${#WORDS[0]}" -eq 1000000 ] && [ "$ms" -lt 1000 ]; then
-		pass "cfg: a 1 MB value parses in under 1 s ($ms ms)"
-	else
-		fail "cfg: a 1 MB value parses in under 1 s" "$ms ms, word of ${#WORDS[0]} bytes"
-	fi
-else
-	fail "cfg: a 1 MB value parses in under 1 s" "$(head -c 200 "$T/err")"
-fi
-bad_cfg "fractional timeout" 3 "bad value for timeout: '7.5'" $'[a]\nfile = a\ntimeout = 7.5'
-bad_cfg "too-large timeout" 3 "bad value for timeout" $'[a]\nfile = a\ntimeout = 86401'
-bad_cfg "smp above the harness's MAX_VCPUS" 3 "MAX_VCPUS" $'[a]\nfile = a\nsmp = 65'
-bad_cfg "section name like an option" 1 "looks like an option" $'[-x]\nfile = a'
-bad_cfg "memory out of range" 3 "bad value for memory" $'[a]\nfile = a\nmemory = 1'
-bad_cfg "bad modparams" 3 "bad value for modparams" $'[a]\nfile = a\nmodparams = kvm'
-bad_cfg "CRLF line" 2 "carriage return" $'[a]\r\nfile = a\r'
-printf '[a]\nfile = a\x00b\n' >"$T/nul.cfg"
-rt --config="$T/nul.cfg" -l
-if [ "$RC" -eq 2 ] && grep -q "nul.cfg:2: NUL byte" "$T/err"; then
-	pass "cfg error: NUL byte refused with file:line"
-else
-	fail "cfg error: NUL byte refused with file:line" "exit $RC: $(head -n 1 "$T/err")"
-fi
-rt --config="$T" -l
-if [ "$RC" -eq 2 ] && grep -q "is a directory" "$T/err"; then pass "usage error exits 2: --config=DIR"
-else fail "usage error exits 2: --config=DIR" "exit $RC: $(head -n 1 "$T/err")"; fi
-ERRATA=$T rt --config="$T/good.cfg" -l
-if [ "$RC" -eq 2 ] && grep -q "VMC_ERRATA=.* is a directory" "$T/err"; then pass "usage error exits 2: VMC_ERRATA=DIR"
-else fail "usage error exits 2: VMC_ERRATA=DIR" "exit $RC: $(head -n 1 "$T/err")"; fi
 
 # ------------------------------------------------------------ issue 10: reports from hostile text
 for n in nasty mostskip argv; do : >"$T/build/x86_64/fk/$n.flat"; done
