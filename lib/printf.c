@@ -222,10 +222,6 @@ static void emit_string(struct sink *o, const struct spec *sp, const char *s)
 
 	if (!s)
 		s = "(null)";
-	if (!sp->width && sp->prec < 0) {
-		put_n(o, s, strlen(s));
-		return;
-	}
 	/* with a precision, s need not be terminated within it */
 	if (sp->prec < 0) {
 		size_t l = strlen(s);
