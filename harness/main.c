@@ -335,19 +335,13 @@ int main(int argc, char **argv)
 		vcpu_start(&the_vm.vcpus[i]);
 
 	pthread_mutex_lock(&run_lock);
-	/* the cond waits on CLOCK_REALTIME; the deadline is on the monotonic clock */
 	while (!run_is_done) {
 		uint64_t now = now_ns();
-		struct timespec ts;
 
 		if (now >= dl_ns)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t wake = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec +
-				(dl_ns - now < 200000000ull ? dl_ns - now : 200000000ull);
-		ts.tv_sec = wake / 1000000000ull;
-		ts.tv_nsec = wake % 1000000000ull;
-		pthread_cond_timedwait(&run_cond, &run_lock, &ts);
+		cond_wait_ns(&run_cond, &run_lock,
+			     dl_ns - now < 200000000ull ? dl_ns - now : 200000000ull);
 	}
 	pthread_mutex_unlock(&run_lock);
 	if (!run_done())
@@ -357,15 +351,7 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&run_lock);
 	uint64_t grace = now_ns() + 5000000000ull;
 	while (stopped < the_vm.nr_vcpus && now_ns() < grace) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&run_cond, &run_lock, &ts);
+		cond_wait_ns(&run_cond, &run_lock, 100000000ull);
 		if (stopped < the_vm.nr_vcpus)
 			for (int i = 0; i < the_vm.nr_vcpus; i++)
 				vcpu_kick(&the_vm.vcpus[i]);

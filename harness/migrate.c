@@ -503,15 +503,7 @@ static void complete_exit(struct vcpu *v)
 
 static void timed_wait(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 50000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_cond_timedwait(&mig_cond, &mig_lock, &ts);
+	cond_wait_ns(&mig_cond, &mig_lock, 50000000ull);
 }
 
 bool migrate_point(struct vcpu *v)

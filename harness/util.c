@@ -66,3 +66,12 @@ uint64_t now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+void cond_wait_ns(pthread_cond_t *c, pthread_mutex_t *m, uint64_t ns)
+{
+	uint64_t at = now_ns() + ns;
+	struct timespec ts = { .tv_sec = (time_t)(at / 1000000000ull),
+			       .tv_nsec = (long)(at % 1000000000ull) };
+
+	pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &ts);
+}

@@ -20,6 +20,7 @@
 #define HARNESS_UTIL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,11 @@ void warnx_h(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xcalloc(size_t n, size_t size);
 /* monotonic clock in nanoseconds */
 uint64_t now_ns(void);
+/*
+ * pthread_cond_wait on c (m held) for at most ns nanoseconds, timed on
+ * CLOCK_MONOTONIC: a stepped wall clock can neither stretch nor cut it.
+ */
+void cond_wait_ns(pthread_cond_t *c, pthread_mutex_t *m, uint64_t ns);
 /* nonzero when a + b wraps around 64 bits */
 static inline int add_overflows(uint64_t a, uint64_t b)
 {
