@@ -305,7 +305,10 @@ static void regs_across_migration(int round)
 
 		if (msrs[i].cond && !*msrs[i].cond) {
 			if (round == 0)
-				report_skip("MSR %s: the vCPU has neither RDTSCP nor RDPID", msrs[i].name);
+				report_skip("MSR %s: needs RDTSCP (CPUID 0x80000001:EDX[27]) or "
+					    "RDPID (CPUID 7.0:ECX[22]) in the guest, i.e. a host "
+					    "CPU and KVM whose KVM_GET_SUPPORTED_CPUID offers one",
+					    msrs[i].name);
 			continue;
 		}
 		v = rdmsr(msrs[i].idx);
