@@ -83,16 +83,19 @@ else fail kernel-not-a-bzimage "want 2 'not a bzImage', got $rc: $out"; fi
 
 # ---- the real kernel: fetch (cached), then a deadline and one full boot
 selftest=build/x86_64/x86/selftest.flat hypercall=build/x86_64/x86/hypercall.flat
+markers=build/x86_64/tests/guests/hostile_markers.flat
 fetch_out=$("$VMTEST" --fetch 2>&1); fetch_rc=$?
 if [ $fetch_rc -ne 0 ]; then
 	why=$(tail -n 1 <<<"$fetch_out")
 	skip boot-deadline "no kernel under test: $why"
 	skip boot-selftest-hypercall "no kernel under test: $why"
+	skip boot-hostile-markers "no kernel under test: $why"
 elif ! command -v qemu-system-x86_64 >/dev/null; then
 	skip boot-deadline "qemu-system-x86_64 missing (scripts/setup.sh)"
 	skip boot-selftest-hypercall "qemu-system-x86_64 missing (scripts/setup.sh)"
-elif [ ! -f "$selftest" ] || [ ! -f "$hypercall" ]; then
-	fail boot-selftest-hypercall "$selftest or $hypercall not built (make)"
+	skip boot-hostile-markers "qemu-system-x86_64 missing (scripts/setup.sh)"
+elif [ ! -f "$selftest" ] || [ ! -f "$hypercall" ] || [ ! -f "$markers" ]; then
+	fail boot-selftest-hypercall "$selftest, $hypercall or $markers not built (make)"
 else
 	t0=$SECONDS
 	out=$("$VMTEST" --boot-timeout 2 --log "$tmp/dl" --test early --payload "$selftest" 2>&1)
@@ -113,12 +116,15 @@ else
 		--modparam kvm_intel:dump_invalid_vmcs=1 --modparam kvm_intel:fasteoi=0 \
 		--test selftest --payload "$selftest" \
 		--args "mem=64 arg1 arg2=x" --timeout 60 \
-		--test hypercall --payload "$hypercall" --timeout 60 2>"$tmp/stderr")
+		--test hypercall --payload "$hypercall" --timeout 60 \
+		--test hostile_markers --payload "$markers" --timeout 30 2>"$tmp/stderr")
 	rc=$? dt=$((SECONDS - t0))
 	if [ $rc -eq 77 ]; then
 		skip boot-selftest-hypercall "vmtest cannot run here: $(tail -n 1 "$tmp/stderr")"
+		skip boot-hostile-markers "vmtest cannot run here: $(tail -n 1 "$tmp/stderr")"
 	elif [ $rc -ne 0 ]; then
 		fail boot-selftest-hypercall "vmtest exit $rc: $(grep -v '^$' "$tmp/stderr" | tail -n 1); $(grep -h '^ERROR' "$tmp"/log/*.out | head -n 2)"
+		fail boot-hostile-markers "vmtest exit $rc (see boot-selftest-hypercall)"
 	else
 		bad=""
 		for t in selftest hypercall; do
@@ -145,6 +151,21 @@ else
 		else
 			fail boot-selftest-hypercall "$bad"
 		fi
+		# guest output that forges the console markers stays text of its own
+		# test: no file outside the log directory, its FAIL line kept, its
+		# status the harness's, no forged facts about the boot
+		bad=""
+		m=$tmp/log/hostile_markers.out
+		for f in "$tmp"/escape.*; do
+			[ -e "$f" ] && bad+=" a forged marker wrote $f"
+		done
+		grep -q "^hostile_markers 3 " <<<"$out" || bad+=" status: '$(grep '^hostile_markers ' <<<"$out")', want 3 (a FAIL)"
+		grep -q '^escaped text$' "$m" 2>/dev/null || bad+=" the text after a forged begin left its output"
+		grep -q '^FAIL: hostile_markers: this check fails' "$m" 2>/dev/null ||
+			bad+=" the FAIL line after a forged end is missing"
+		grep -q '^guest_forged=' "$tmp/log/vmtest.info" && bad+=" a forged info line reached vmtest.info"
+		if [ -z "$bad" ]; then pass boot-hostile-markers
+		else fail boot-hostile-markers "$bad"; fi
 	fi
 fi
 
