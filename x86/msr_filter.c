@@ -246,7 +246,9 @@ static void validation(void)
 static void filter_off(void)
 {
 	uint64_t v = 0;
-	int vec;
+	uint32_t n;
+	int vec, kr;
+	bool ok;
 
 	report_prefix_push("filter off");
 	msrf_fresh(VMC_MSR_REASON_FILTER);
@@ -255,22 +257,26 @@ static void filter_off(void)
 	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MSR_KERNEL_GS_BASE, RW);
 	msrf_reset();
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
-	report(!vec && v == 0x77 && one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER,
-					     MSR_KERNEL_GS_BASE, 0, 0),
-	       "denied RDMSR KERNEL_GS_BASE exits FILTER and returns the harness's 0x77");
+	ok = one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, MSR_KERNEL_GS_BASE, 0, 0);
+	report(!vec && v == 0x77 && ok,
+	       "denied RDMSR KERNEL_GS_BASE exits FILTER and returns the policy's 0x77 (vector "
+	       "%d, read %#lx, exit reason %u)", vec, v, last_exit.reason);
 	msrf_reset();
 	vec = msr_write(MSR_KERNEL_GS_BASE, 0x6000, false, NULL);
-	report(!vec && one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_FILTER,
-				MSR_KERNEL_GS_BASE, 0x6000, 0),
-	       "denied WRMSR KERNEL_GS_BASE 0x6000 exits FILTER with data 0x6000");
-	report(msrf_clear() == 0, "an empty DEFAULT_ALLOW filter replaces it");
+	ok = one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_FILTER, MSR_KERNEL_GS_BASE, 0x6000, 0);
+	report(!vec && ok, "denied WRMSR KERNEL_GS_BASE 0x6000 exits FILTER with data 0x6000 "
+	       "(vector %d, exit reason %u, data %#lx)", vec, last_exit.reason, last_exit.data);
+	kr = msrf_clear();
+	report(kr == 0, "an empty DEFAULT_ALLOW filter replaces it (got %d)", kr);
 	msrf_reset();
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
 	report(!vec && v == 0x5000 && msrf_total_exits() == 0,
 	       "next RDMSR KERNEL_GS_BASE runs in KVM: 0x5000, no exit (got %#lx)", v);
 	vec = msr_write(MSR_KERNEL_GS_BASE, 0x7000, false, NULL);
-	report(!vec && rdmsr(MSR_KERNEL_GS_BASE) == 0x7000 && msrf_total_exits() == 0,
-	       "next WRMSR KERNEL_GS_BASE runs in KVM: reads back 0x7000, no exit");
+	v = rdmsr(MSR_KERNEL_GS_BASE);
+	n = msrf_total_exits();
+	report(!vec && v == 0x7000 && n == 0, "next WRMSR KERNEL_GS_BASE runs in KVM: reads back "
+	       "0x7000, no exit (vector %d, read %#lx, %u exits)", vec, v, n);
 	report_prefix_pop();
 }
 
@@ -335,34 +341,41 @@ static void unknown(void)
 static void not_in_mask(void)
 {
 	uint64_t v;
+	uint32_t n;
 	int vec;
 
 	report_prefix_push("mask");
 	msrf_fresh(VMC_MSR_REASON_FILTER);
 	msrf_policy_default(VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_MASK, 1, ~0ull);
 	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "mask FILTER: RDMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "mask FILTER: RDMSR of unknown 0x%x raises #GP(0), no exit "
+	       "(vector %d, error %#lx, %u exits)", UNKNOWN_MSR, vec, msr_last_error_code(), n);
 	vec = msr_write(UNKNOWN_MSR, 1, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "mask FILTER: WRMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "mask FILTER: WRMSR of unknown 0x%x raises #GP(0), no exit "
+	       "(vector %d, error %#lx, %u exits)", UNKNOWN_MSR, vec, msr_last_error_code(), n);
 	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, MSR_KERNEL_GS_BASE, RW);
 	msrf_exit_mask(0);
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "mask 0: denied RDMSR KERNEL_GS_BASE raises #GP(0), no exit");
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "mask 0: denied RDMSR KERNEL_GS_BASE raises #GP(0), no exit "
+	       "(vector %d, error %#lx, %u exits)", vec, msr_last_error_code(), n);
 	vec = msr_write(MSR_KERNEL_GS_BASE, 0, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "mask 0: denied WRMSR KERNEL_GS_BASE raises #GP(0), no exit");
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "mask 0: denied WRMSR KERNEL_GS_BASE raises #GP(0), no exit "
+	       "(vector %d, error %#lx, %u exits)", vec, msr_last_error_code(), n);
 	msrf_exit_mask(VMC_MSR_REASON_UNKNOWN | VMC_MSR_REASON_INVAL);
 	vec = msr_read(MSR_KERNEL_GS_BASE, &v, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "mask INVAL|UNKNOWN: denied RDMSR raises #GP(0), no exit");
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "mask INVAL|UNKNOWN: denied RDMSR raises #GP(0), no exit "
+	       "(vector %d, error %#lx, %u exits)", vec, msr_last_error_code(), n);
 	msrf_clear();
 	msrf_exit_mask(VMC_MSR_REASON_INVAL);
 	vec = msr_read(UNKNOWN_MSR, &v, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "mask INVAL: RDMSR of unknown 0x%x raises #GP(0), no exit", UNKNOWN_MSR);
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "mask INVAL: RDMSR of unknown 0x%x raises #GP(0), no exit "
+	       "(vector %d, error %#lx, %u exits)", UNKNOWN_MSR, vec, msr_last_error_code(), n);
 	report_prefix_pop();
 }
 
@@ -372,6 +385,7 @@ static void x2apic(bool irqchip)
 	msrf_filter_t f;
 	uint64_t v;
 	int kr, vec;
+	bool ok;
 
 	report_prefix_push("x2apic");
 	if (irqchip) {
@@ -388,26 +402,30 @@ static void x2apic(bool irqchip)
 	msrf_free(&f);
 	msrf_reset();
 	vec = msr_read(0x802, &v, false, NULL);
-	report(kr == 0 && !vec && v == 0x42 &&
-	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_INVAL, 0x802, 0, 0),
-	       "default deny + deny 0x800-0x8ff: RDMSR 0x802 exits INVAL, not FILTER");
+	ok = one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_INVAL, 0x802, 0, 0);
+	report(kr == 0 && !vec && v == 0x42 && ok,
+	       "default deny + deny 0x800-0x8ff: RDMSR 0x802 exits INVAL, not FILTER (install %d, "
+	       "vector %d, read %#lx, exit reason %u)", kr, vec, v, last_exit.reason);
 	msrf_reset();
 	vec = msr_write(0x808, 0x10, false, NULL);
-	report(!vec && one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_INVAL, 0x808, 0x10, 0),
-	       "WRMSR 0x808 (TPR) exits INVAL, not FILTER");
+	ok = one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_INVAL, 0x808, 0x10, 0);
+	report(!vec && ok, "WRMSR 0x808 (TPR) exits INVAL, not FILTER (vector %d, exit reason %u)", vec,
+	       last_exit.reason);
 	msrf_reset();
 	vec = msr_read(0x900, &v, false, NULL);
-	report(!vec && one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, 0x900, 0, 0),
-	       "RDMSR 0x900 (outside the x2APIC range) exits FILTER");
+	ok = one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, 0x900, 0, 0);
+	report(!vec && ok, "RDMSR 0x900 (outside the x2APIC range) exits FILTER (vector %d, exit reason %u)",
+	       vec, last_exit.reason);
 	msrf_init(&f, VMC_MSR_FILTER_DEFAULT_ALLOW);
 	msrf_add(&f, RW, 0x800, 0x100, false);
 	msrf_install(&f, &kr);
 	msrf_free(&f);
 	msrf_reset();
 	vec = msr_read(0x830, &v, false, NULL);
-	report(kr == 0 && !vec &&
-	       one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_INVAL, 0x830, 0, 0),
-	       "default allow + deny 0x800-0x8ff: RDMSR 0x830 exits INVAL, not FILTER");
+	ok = one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_INVAL, 0x830, 0, 0);
+	report(kr == 0 && !vec && ok,
+	       "default allow + deny 0x800-0x8ff: RDMSR 0x830 exits INVAL, not FILTER (install "
+	       "%d, vector %d, exit reason %u)", kr, vec, last_exit.reason);
 	report_prefix_pop();
 }
 
@@ -422,6 +440,7 @@ static void migration_control(void)
 {
 	const uint32_t mc = VMC_MSR_KVM_MIGRATION_CONTROL;
 	uint64_t v = ~0ull, rip = 0;
+	uint32_t n;
 	int vec;
 
 	report_prefix_push("migration_control");
@@ -429,11 +448,15 @@ static void migration_control(void)
 	deny_one(VMC_MSR_FILTER_DEFAULT_ALLOW, mc, RW);
 	msrf_exit_mask(VMC_MSR_REASON_UNKNOWN);
 	vec = msr_read(mc, &v, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "filtered but FILTER not in the mask: RDMSR 0x%x raises #GP(0), no exit", mc);
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "filtered but FILTER not in the mask: RDMSR 0x%x raises "
+	       "#GP(0), no exit (vector %d, error %#lx, %u exits)", mc, vec, msr_last_error_code(),
+	       n);
 	vec = msr_write(mc, 1, false, NULL);
-	report(gp0(vec) && msrf_total_exits() == 0,
-	       "filtered but FILTER not in the mask: WRMSR 0x%x raises #GP(0), no exit", mc);
+	n = msrf_total_exits();
+	report(gp0(vec) && n == 0, "filtered but FILTER not in the mask: WRMSR 0x%x raises "
+	       "#GP(0), no exit (vector %d, error %#lx, %u exits)", mc, vec, msr_last_error_code(),
+	       n);
 	msrf_exit_mask(VMC_MSR_REASON_FILTER);
 	msrf_reset();
 	msr_read(mc, &v, false, &rip);

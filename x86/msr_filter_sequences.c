@@ -115,7 +115,8 @@ static void seq_allow(void)
 	}
 	harness_expect(ent, 8);
 	vec = rd(MSR_IA32_XSS, &v);
-	report(!vec && v == 0, "RDMSR XSS exits and reads the harness's 0, no #GP");
+	report(!vec && v == 0, "RDMSR XSS exits and reads the policy's 0, no #GP (vector %d, "
+	       "read %#lx)", vec, v);
 	report(!wr(MSR_IA32_XSS, 0), "WRMSR XSS 0 exits and is accepted");
 	vec = wr(MSR_IA32_XSS, 1);
 	report(vec == GP_VECTOR, "WRMSR XSS 1 exits, is refused: #GP (vector %d)", vec);
@@ -146,7 +147,7 @@ static void seq_deny(void)
 	msrf_filter_t f;
 	uint64_t v = 0, gs = rdmsr(MSR_GS_BASE), mask = rdmsr(MSR_SYSCALL_MASK), pc0 = ~0ull;
 	uint32_t n;
-	int s, vec, pc_vec;
+	int s, vec, pc_vec, kr;
 
 	report_prefix_push("deny");
 	/* POWER_CTL before any filter: what "stays in KVM" must read */
@@ -168,12 +169,15 @@ static void seq_deny(void)
 	msrf_set_bit(&f, s, MSR_GS_BASE, false);
 	msrf_add(&f, W, 0xc0000000, 0x3000, true);
 	msrf_add(&f, RW, UNKNOWN_MSR, 1, true);
-	report(install(&f) == 0, "default-deny filter with 6 allow ranges is accepted");
+	kr = install(&f);
+	report(kr == 0, "default-deny filter with 6 allow ranges is accepted (got %d)", kr);
 	msrf_policy_default(VMC_MSR_RD_INDEX, VMC_MSR_WR_ACCEPT_MASK, 0, ~0ull);
 
 	/* round 1 */
 	vec = wr(MSR_SYSCALL_MASK, mask);
-	report(!vec && exits() == 0, "WRMSR SYSCALL_MASK is allowed: handled in KVM, no exit");
+	n = exits();
+	report(!vec && n == 0, "WRMSR SYSCALL_MASK is allowed: handled in KVM, no exit (vector "
+	       "%d, %u exits)", vec, n);
 	vec = rd(MSR_SYSCALL_MASK, &v);
 	report(!vec && v == MSR_SYSCALL_MASK && exits() == 1,
 	       "RDMSR SYSCALL_MASK exits FILTER; the harness answers the index (%#lx)", v);
@@ -198,7 +202,8 @@ static void seq_deny(void)
 	report(!vec && c.wr[2] == 1, "WRMSR 0x%x passes the filter and exits UNKNOWN", UNKNOWN_MSR);
 
 	/* round 2: filtering off */
-	report(msrf_clear() == 0, "the host installs an empty default-allow filter");
+	kr = msrf_clear();
+	report(kr == 0, "the host installs an empty default-allow filter (got %d)", kr);
 	vec = wr(MSR_SYSCALL_MASK, 0x4700);
 	vec |= rd(MSR_SYSCALL_MASK, &v);
 	report(!vec && v == 0x4700 && exits() == 5,
@@ -237,7 +242,7 @@ static int deny(uint32_t idx, uint32_t flags)
 static void seq_bitmap(void)
 {
 	uint64_t v, fs = rdmsr(MSR_FS_BASE), gs = rdmsr(MSR_GS_BASE);
-	uint32_t e;
+	uint32_t e, e2;
 
 	report_prefix_push("permission bitmap");
 	msrf_fresh(VMC_MSR_REASON_FILTER);
@@ -246,18 +251,23 @@ static void seq_bitmap(void)
 	rd(MSR_FS_BASE, &v);
 	e = exits();
 	rd(MSR_GS_BASE, &v);
-	report(e == 1 && exits() == 1 && v == gs,
-	       "deny READ FS_BASE: RDMSR FS_BASE exits, RDMSR GS_BASE does not");
+	e2 = exits();
+	report(e == 1 && e2 == 1 && v == gs, "deny READ FS_BASE: RDMSR FS_BASE exits, RDMSR "
+	       "GS_BASE does not (exits %u then %u, GS_BASE %#lx, before %#lx)", e, e2, v, gs);
 	deny(MSR_GS_BASE, R);
 	rd(MSR_FS_BASE, &v);
 	e = exits();
-	report(e == 1 && v == fs, "swap to deny GS_BASE: RDMSR FS_BASE no longer exits");
+	report(e == 1 && v == fs, "swap to deny GS_BASE: RDMSR FS_BASE no longer exits (exits %u, "
+	       "FS_BASE %#lx, before %#lx)", e, v, fs);
 	rd(MSR_GS_BASE, &v);
-	report(exits() == 2 && v == MSR_GS_BASE, "... and RDMSR GS_BASE exits");
+	e = exits();
+	report(e == 2 && v == MSR_GS_BASE, "... and RDMSR GS_BASE exits (exits %u, read %#lx, "
+	       "the policy answers the index %#x)", e, v, MSR_GS_BASE);
 	deny(MADE_UP, R);
 	rd(MSR_FS_BASE, &v);
 	rd(MSR_GS_BASE, &v);
-	report(exits() == 2, "swap to a filter covering neither: no exits (total 2)");
+	e = exits();
+	report(e == 2, "swap to a filter covering neither: no exits (total still 2: %u)", e);
 	report_prefix_pop();
 }
 

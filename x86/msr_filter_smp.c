@@ -241,6 +241,7 @@ static void run_on_ap(void (*fn)(void *), const char *what)
 static void x2apic_in_kernel(bool ap_online)
 {
 	uint64_t v = 0;
+	uint32_t n;
 	int kr, vec;
 
 	report_prefix_push("x2apic in-kernel");
@@ -271,8 +272,9 @@ static void x2apic_in_kernel(bool ap_online)
 	       "WRMSR/RDMSR 0x808 (TPR) are handled by KVM: reads back %#lx, no exit", v);
 	msr_write(0x808, 0, false, NULL);
 	vec = msr_read(0x900, &v, false, NULL);
-	report(!vec && v == 0x42 && msrf_exits(0x900) == 1,
-	       "RDMSR 0x900 under the same filter exits FILTER (the filter is active)");
+	n = msrf_exits(0x900);
+	report(!vec && v == 0x42 && n == 1, "RDMSR 0x900 under the same filter exits FILTER (the "
+	       "filter is active) (vector %d, read %#lx, %u exits)", vec, v, n);
 	msrf_clear();
 	report_prefix_pop();
 }
