@@ -31,6 +31,7 @@
 #include "ap.h"
 
 #define HOST_REASON "needs an s390x KVM host with AP crypto and a vfio-ap mediated device"
+#define VFIO_AP_NEEDED "needs a vfio-ap mediated device with an APQN (-device vfio-ap,sysfsdev=...)"
 #define HOST_AP "needs an s390x KVM host and -cpu host,ap=on,apqci=on,apft=on,apqi=on"
 #define HOST_AP_EMPTY "needs an s390x KVM host with -cpu ...,ap=on and no vfio-ap device"
 #define PRECC 2		/* condition code preset before each instruction */
@@ -321,7 +322,8 @@ static void host_pqap_spec(uint8_t *page)
 		tapq(q_apid, 16, false, &r, &f);
 		expect_code("TAPQ APQI 16 without APXA", f, PGM_SPECIFICATION);
 	} else {
-		report_skip("APID > 63 / APQI > 15 without APXA (QCI says APXA is installed)");
+		report_skip("APID > 63 / APQI > 15 without APXA (QCI says APXA is installed: needs "
+			    "an s390x host without APXA; KVM's CRYCB format follows the host's)");
 	}
 	if (!have_aqic) {
 		pqap(AP_FC_AQIC, q, AP_AQIC_IR, (uintptr_t)page, &r, &f, false);
@@ -336,7 +338,7 @@ static void host_pqap_spec(uint8_t *page)
 			expect_code(what, f, PGM_SPECIFICATION);
 		}
 	} else {
-		report_skip("QCI block alignment (QCI, facility 12, not installed)");
+		report_skip("QCI block alignment (QCI, facility 12, not installed: -cpu ...,apqci=on)");
 	}
 	for (off = 1; off < 8; off++) {
 		snprintf(what, sizeof(what), "QBAP block misaligned by %d", off);
@@ -554,7 +556,8 @@ static void host_aqic(uint8_t *nib_page)
 	report_prefix_push("aqic");
 	if (!have_aqic || !have_queue) {
 		report_skip("AQIC response codes and IR (%s)", !have_aqic ?
-			    "facility 65 not installed" : "no APQN assigned to the guest");
+			    "facility 65 not installed: -cpu ...,apqi=on" :
+			    "no APQN assigned to the guest: " VFIO_AP_NEEDED);
 		report_prefix_pop();
 		return;
 	}
@@ -588,7 +591,7 @@ static void host_resets(uint8_t *nib_page)
 
 	report_prefix_push("reset");
 	if (!have_queue) {
-		report_skip("RAPQ/ZAPQ (no APQN assigned to the guest)");
+		report_skip("RAPQ/ZAPQ (no APQN assigned to the guest: " VFIO_AP_NEEDED ")");
 		report_prefix_pop();
 		return;
 	}
@@ -636,7 +639,8 @@ static void host_tapq_t(void)
 	report_prefix_push("tapq-t");
 	if (!have_apft || !have_queue) {
 		report_skip("TAPQ with T = 1 (%s)", !have_apft ?
-			    "APFT, facility 15, not installed" : "no APQN assigned to the guest");
+			    "APFT, facility 15, not installed: -cpu ...,apft=on" :
+			    "no APQN assigned to the guest: " VFIO_AP_NEEDED);
 		report_prefix_pop();
 		return;
 	}
