@@ -20,7 +20,8 @@ int kvm_open_or_skip(void)
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		printf("SKIP: /dev/kvm: %s\n", strerror(errno));
+		printf("SKIP: /dev/kvm: %s (needs a KVM host: kvm_intel, kvm_amd or kvm_pvm "
+		       "loaded and /dev/kvm read-write for this user)\n", strerror(errno));
 		fflush(stdout);
 		exit(HX_SKIP_NOKVM);
 	}
