@@ -231,18 +231,20 @@ static void cap_on(void)
 		if (harness_hello(&h) == 0 && (h.features & VMC_FEAT_MIGRATE) &&
 		    harness_migrate(&n0) == 0) {
 			pending_pf(VMC_EXC_F_MIGRATE, "F37 migrated");
-			/* n0 + 1: the MIGRATE just sent; + 1: the one EXC_INJECT asked for */
+			/*
+			 * n0 + 1: the MIGRATE just sent; + 1: the one EXC_INJECT
+			 * asked for.  The harness's own count, so not a check of
+			 * KVM (tests/guests/k420_bookkeeping.c checks it): only the
+			 * precondition that makes the two F37 checks above mean
+			 * anything.  --migrate-every adds migrations of its own.
+			 */
 			r = harness_migrate(&n1);
-			if (h.features & VMC_FEAT_MIGRATE_EVERY)
-				report_skip("F37: the pending #PF went through a migration into a "
-					    "new VM: --migrate-every also migrates after the "
-					    "guest's requests, so the count (%lu before, %lu after) "
-					    "cannot single out EXC_INJECT's; run without "
-					    "--migrate-every", n0, n1);
-			else
-				report(r == 0 && n1 == n0 + 2,
-				       "F37: the pending #PF went through a migration into a new VM "
-				       "(migrations %lu before, %lu after, want +2)", n0, n1);
+			if (!(h.features & VMC_FEAT_MIGRATE_EVERY) && (r != 0 || n1 != n0 + 2))
+				report_abort("F37: the harness did not migrate the pending #PF into "
+					     "a new VM (MIGRATE %d, migrations %lu before, %lu "
+					     "after, want +2)", r, n0, n1);
+			report_info("F37: migrations %lu before, %lu after the pending #PF", n0,
+				    n1);
 		} else {
 			report_skip("F37: needs the harness migration op (VMC_OP_MIGRATE)");
 		}
