@@ -42,7 +42,7 @@ else fail usage-test-without-payload "want exit 2, got $rc: $out"; fi
 # ---- module order from depends=
 mk_module() {	# mk_module FILE NAME DEPENDS
 	printf 'name=%s\0depends=%s\0' "$2" "$3" >"$tmp/mi"
-	echo 'int vmtest_fake;' | gcc -c -x c - -o "$tmp/m.o" &&
+	echo 'int vmtest_fake;' | gcc -Wall -Werror -c -x c - -o "$tmp/m.o" &&
 		objcopy --add-section .modinfo="$tmp/mi" \
 			--set-section-flags .modinfo=alloc,load,readonly,data "$tmp/m.o" "$1"
 }
