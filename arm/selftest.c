@@ -108,10 +108,15 @@ static void check_memory(void)
 	       "alloc_page() gives distinct page-aligned pages between the image end %#lx "
 	       "and the RAM end %#lx (%p, %p)", img, ram_end, p, q);
 	if (p) {
+		uint64_t first, last;
+
 		p[0] = 0x0123456789abcdefULL;
 		p[511] = ~p[0];
-		report(p[0] == 0x0123456789abcdefULL && p[511] == ~0x0123456789abcdefULL,
-		       "an allocated page is writable");
+		first = p[0];
+		last = p[511];
+		report(first == 0x0123456789abcdefULL && last == ~0x0123456789abcdefULL,
+		       "an allocated page is writable (first word %#lx, last %#lx)",
+		       (unsigned long)first, (unsigned long)last);
 		free_page((void *)p);
 	}
 	if (q)

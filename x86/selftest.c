@@ -81,9 +81,12 @@ static void check_memory(long mem_mib)
 	       "alloc_page() returns a page-aligned page after the image end %p, below 4 GiB (%#lx)",
 	       __image_end, p);
 	if (p) {
+		uint64_t got;
+
 		*(volatile uint64_t *)p = 0x5a5a5a5a12345678ull;
-		report(*(volatile uint64_t *)p == 0x5a5a5a5a12345678ull,
-		       "the allocated page is writable RAM");
+		got = *(volatile uint64_t *)p;
+		report(got == 0x5a5a5a5a12345678ull,
+		       "the allocated page is writable RAM (wrote 0x5a5a5a5a12345678, read %#lx)", got);
 		free_page((void *)p);
 	}
 	report_prefix_pop();

@@ -460,7 +460,8 @@ static void check_snp_status(void)
 		const struct snp_secrets_head *s = (const void *)(uintptr_t)cc->secrets_phys;
 
 		report(snp_secrets_version_known(s->version), "secrets page version is 2 or 3 (%u)", s->version);
-		report(snp_vmpck_nonzero(s->vmpck[0]), "secrets page VMPCK0 is not all zero");
+		report(snp_vmpck_nonzero(s->vmpck[0]), "secrets page VMPCK0 is not all zero "
+		       "(first byte %#x)", s->vmpck[0][0]);
 	}
 }
 
@@ -482,7 +483,8 @@ static void check_snp_msr_psc(void)
 	host_exitlog_check("MSR PSC shared", va);
 	if (r == 0) {
 		memset(tpage[0], 0xa5, 4096);
-		report(tpage[0][4095] == 0xa5, "the shared page is writable without the C-bit");
+		report(tpage[0][4095] == 0xa5, "the shared page is writable without the C-bit "
+		       "(wrote 0xa5, read %#x)", tpage[0][4095]);
 		if (snp_vmm) {
 			uint8_t seen[VMC_SNP_READ_MAX];
 			int rr, same = 0;
@@ -601,6 +603,7 @@ static void check_snp_ghcb_psc(void)
 	static struct psc_buffer buf;
 	uint8_t *blk = scratch_block(10);	/* 4 MiB, 4 MiB aligned: two 2M regions */
 	uint64_t gfn;
+	uint8_t b0, b1;
 
 	if (!blk) {
 		report(false, "a 4 MiB aligned block for the GHCB PSC checks");
@@ -649,8 +652,10 @@ static void check_snp_ghcb_psc(void)
 		pvalidate((uintptr_t)blk + i * 4096ull, RMP_PG_SIZE_4K, true, NULL);
 	((volatile uint8_t *)blk)[0] = 0x5a;
 	((volatile uint8_t *)blk)[2 * SZ_2M - 1] = 0xa5;
-	report(((volatile uint8_t *)blk)[0] == 0x5a && ((volatile uint8_t *)blk)[2 * SZ_2M - 1] == 0xa5,
-	       "the block reads back what was written after PSC private + PVALIDATE");
+	b0 = ((volatile uint8_t *)blk)[0];
+	b1 = ((volatile uint8_t *)blk)[2 * SZ_2M - 1];
+	report(b0 == 0x5a && b1 == 0xa5, "the block reads back what was written after PSC "
+	       "private + PVALIDATE (first byte %#x, want 0x5a; last %#x, want 0xa5)", b0, b1);
 }
 
 static void check_snp_guest(void)
