@@ -367,7 +367,7 @@ static void check_bad_requests(void)
 		harness_submit_raw(end - 8);
 		harness_submit_raw(end + 0x10000);
 		report(w[0] == sizeof(struct vmc_hello) && w[1] == VMC_OP_HELLO,
-		       "a header cut by the end of RAM is left alone");
+		       "a header cut by the end of RAM is left alone (argsz %u, op %#x)", w[0], w[1]);
 		r = harness_exit_read(recs, ARRAY_SIZE(recs), VMC_READ_F_INDEX, 0,
 				      VMC_CHANNEL_PORT, &total, &lost);
 		report(r == 2 && recs[0].data == end - 8 && recs[1].data == end + 0x10000,
@@ -552,15 +552,17 @@ static void check_family_requests(void)
 	m.hdr.argsz = sizeof(m);
 	m.hdr.op = VMC_OP_HC_MAP_READ;
 	m.npages = VMC_HC_MAP_READ_MAX + 1;
-	report(harness_call(&m) == -VMC_E2BIG, "HC_MAP_READ of more than 4096 pages: E2BIG");
+	r = harness_call(&m);
+	report(r == -VMC_E2BIG, "HC_MAP_READ of more than 4096 pages: E2BIG (%d)", r);
 	m.npages = 8;
-	report(harness_call(&m) == -VMC_EINVAL, "HC_MAP_READ with argsz too small for npages: "
-	       "EINVAL");
+	r = harness_call(&m);
+	report(r == -VMC_EINVAL, "HC_MAP_READ with argsz too small for npages: EINVAL (%d)", r);
 	memset(&mg, 0, sizeof(mg));
 	mg.hdr.argsz = sizeof(mg);
 	mg.hdr.op = VMC_OP_MIGRATE;
 	mg.flags = 1;
-	report(harness_call(&mg) == -VMC_EINVAL, "MIGRATE with flags set: EINVAL, no migration");
+	r = harness_call(&mg);
+	report(r == -VMC_EINVAL, "MIGRATE with flags set: EINVAL, no migration (%d)", r);
 }
 
 int main(int argc, char **argv)
