@@ -100,7 +100,9 @@ int main(void)
 {
 	uint16_t self = stap(), other = 0xffff, nobody;
 	uint32_t status = 0;
+	uint64_t c0;
 	unsigned int i;
+	bool ok;
 	int cc;
 
 	report_info("SCLP lists %u CPU(s); this is CPU %u", sclp_cpu_count(), self);
@@ -134,7 +136,10 @@ int main(void)
 	report_prefix_push("restart");
 	cc = smp_cpu_run(other, spin);
 	report(cc == 0, "SIGP SET PREFIX and SIGP RESTART accepted (%d)", cc);
-	report(counter_moves(), "the restarted CPU runs (its counter moves)");
+	c0 = counter;
+	ok = counter_moves();
+	report(ok, "the restarted CPU runs (its counter moves) (counter %lu, then %lu)",
+	       (unsigned long)c0, (unsigned long)counter);
 	check_sense(other, false, "on the running CPU");
 	check_running(other, true, "on the spinning CPU");
 	report_prefix_pop();
@@ -149,14 +154,18 @@ int main(void)
 	report_prefix_push("start");
 	cc = sigp_retry(other, SIGP_START, 0, &status);
 	report(cc == SIGP_CC_ACCEPTED, "SIGP START accepted (cc %d, status %#x)", cc, status);
-	report(counter_moves(), "the CPU resumes where it stopped (its counter moves)");
+	c0 = counter;
+	ok = counter_moves();
+	report(ok, "the CPU resumes where it stopped (its counter moves) (counter %lu, then %lu)",
+	       (unsigned long)c0, (unsigned long)counter);
 	check_sense(other, false, "after START");
 	check_running(other, true, "after START");
 	report_prefix_pop();
 
 	report_prefix_push("stop again");
 	report(smp_cpu_stop_wait(other), "SIGP STOP accepted and SENSE then shows stopped");
-	report(counter_still(), "the stopped CPU does not run");
+	report(counter_still(), "the stopped CPU does not run (counter %lu stays)",
+	       (unsigned long)counter);
 	check_sense(other, true, "after the second STOP");
 	check_running(other, false, "after the second STOP");
 	report_prefix_pop();
