@@ -53,6 +53,10 @@ static bool nth_exit(uint32_t n, uint32_t ex, uint32_t reason, uint32_t index, u
 }
 
 #define one_exit(...) nth_exit(1, __VA_ARGS__)
+/* what the last nth_exit() read, for the "(what was seen)" part of a message */
+#define SEEN_FMT	"(exit %u, reason %u, index %#x, data %#lx, RIP %#lx)"
+#define SEEN_ARGS	last_exit.exit_reason, last_exit.reason, last_exit.index, last_exit.data, \
+			last_exit.rip
 
 /* one denied range over idx */
 static int deny_one(uint32_t flags, uint32_t idx, uint32_t rflags)
@@ -295,6 +299,7 @@ static void unknown(void)
 	uint64_t v = 0, rip = 0;
 	uint32_t lo, hi;
 	int vec;
+	bool ok;
 
 	report_prefix_push("unknown");
 	msrf_fresh(ALL_REASONS);
@@ -302,19 +307,20 @@ static void unknown(void)
 		    0x1122334455667788ull, ~0ull);
 	harness_expect(ent, 2);
 	vec = msr_read(UNKNOWN_MSR, &v, false, &rip);
-	report(one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_UNKNOWN, UNKNOWN_MSR, 0, rip),
-	       "RDMSR 0x%x exits RDMSR (29), reason UNKNOWN, index, data 0, error 0, pad 0, "
-	       "RIP at the instruction", UNKNOWN_MSR);
+	ok = one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_UNKNOWN, UNKNOWN_MSR, 0, rip);
+	report(ok, "RDMSR 0x%x exits RDMSR (29), reason UNKNOWN, index, data 0, error 0, pad 0, "
+	       "RIP at the instruction %#lx " SEEN_FMT, UNKNOWN_MSR, rip, SEEN_ARGS);
 	lo = (uint32_t)v;
 	hi = (uint32_t)(v >> 32);
 	report(!vec && lo == 0x55667788 && hi == 0x11223344,
 	       "the reply lands in EDX:EAX (EAX %#x EDX %#x) and RIP moves on", lo, hi);
 	msrf_reset();
 	vec = msr_write(UNKNOWN_MSR, 0xaabbccdd11223344ull, false, &rip);
-	report(one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_UNKNOWN, UNKNOWN_MSR,
-			0xaabbccdd11223344ull, rip),
-	       "WRMSR 0x%x exits WRMSR (30), reason UNKNOWN, data = EDX:EAX", UNKNOWN_MSR);
-	report(!vec, "an accepted WRMSR resumes after the instruction, no fault");
+	ok = one_exit(VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_UNKNOWN, UNKNOWN_MSR,
+		      0xaabbccdd11223344ull, rip);
+	report(ok, "WRMSR 0x%x exits WRMSR (30), reason UNKNOWN, data = EDX:EAX " SEEN_FMT,
+	       UNKNOWN_MSR, SEEN_ARGS);
+	report(!vec, "an accepted WRMSR resumes after the instruction, no fault (vector %d)", vec);
 	harness_expect_result(&res);
 	report(res.state == VMC_EXPECT_MATCHED, "the harness's EXPECT list (RDMSR, WRMSR "
 	       "0x%x) matched (state %u, matched %u)", UNKNOWN_MSR, res.state, res.matched);
@@ -442,6 +448,7 @@ static void migration_control(void)
 	uint64_t v = ~0ull, rip = 0;
 	uint32_t n;
 	int vec;
+	bool ok;
 
 	report_prefix_push("migration_control");
 	msrf_fresh(VMC_MSR_REASON_FILTER);
@@ -460,11 +467,13 @@ static void migration_control(void)
 	msrf_exit_mask(VMC_MSR_REASON_FILTER);
 	msrf_reset();
 	msr_read(mc, &v, false, &rip);
-	report(one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, mc, 0, rip),
-	       "filtered: RDMSR 0x%x exits RDMSR, reason FILTER, index, data 0, RIP at it", mc);
+	ok = one_exit(VMC_KVM_EXIT_X86_RDMSR, VMC_MSR_REASON_FILTER, mc, 0, rip);
+	report(ok, "filtered: RDMSR 0x%x exits RDMSR, reason FILTER, index, data 0, RIP at it "
+	       "%#lx " SEEN_FMT, mc, rip, SEEN_ARGS);
 	msr_write(mc, 1, false, &rip);
-	report(nth_exit(2, VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_FILTER, mc, 1, rip),
-	       "filtered: WRMSR 0x%x 1 exits WRMSR, reason FILTER, index, data 1, RIP at it", mc);
+	ok = nth_exit(2, VMC_KVM_EXIT_X86_WRMSR, VMC_MSR_REASON_FILTER, mc, 1, rip);
+	report(ok, "filtered: WRMSR 0x%x 1 exits WRMSR, reason FILTER, index, data 1, RIP at it "
+	       "%#lx " SEEN_FMT, mc, rip, SEEN_ARGS);
 	report_prefix_pop();
 }
 

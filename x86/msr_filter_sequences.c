@@ -101,7 +101,8 @@ static void seq_allow(void)
 	msrf_add(&f, RW, MSR_FLUSH_CMD, 1, false);
 	msrf_add(&f, RW, MADE_UP, 1, false);
 	kr = install(&f);
-	report(kr == 0, "default-allow filter denying XSS, FLUSH_CMD, 0x%x is accepted", MADE_UP);
+	report(kr == 0, "default-allow filter denying XSS, FLUSH_CMD, 0x%x is accepted (got %d)",
+	       MADE_UP, kr);
 	msrf_policy(MSR_IA32_XSS, VMC_MSR_RD_FIXED, VMC_MSR_WR_ACCEPT_EQ, 0, 0);
 	msrf_policy(MSR_FLUSH_CMD, VMC_MSR_RD_REFUSE, VMC_MSR_WR_ACCEPT_EQ, 0, 1);
 	msrf_policy(MADE_UP, VMC_MSR_RD_STORED, VMC_MSR_WR_STORE_MASK, 0, ~0ull);
@@ -117,15 +118,18 @@ static void seq_allow(void)
 	vec = rd(MSR_IA32_XSS, &v);
 	report(!vec && v == 0, "RDMSR XSS exits and reads the policy's 0, no #GP (vector %d, "
 	       "read %#lx)", vec, v);
-	report(!wr(MSR_IA32_XSS, 0), "WRMSR XSS 0 exits and is accepted");
+	vec = wr(MSR_IA32_XSS, 0);
+	report(!vec, "WRMSR XSS 0 exits and is accepted (vector %d)", vec);
 	vec = wr(MSR_IA32_XSS, 1);
 	report(vec == GP_VECTOR, "WRMSR XSS 1 exits, is refused: #GP (vector %d)", vec);
 	vec = rd(MSR_FLUSH_CMD, &v);
 	report(vec == GP_VECTOR, "RDMSR FLUSH_CMD exits, is refused: #GP (vector %d)", vec);
 	vec = wr(MSR_FLUSH_CMD, 0);
 	report(vec == GP_VECTOR, "WRMSR FLUSH_CMD 0 exits, is refused: #GP (vector %d)", vec);
-	report(!wr(MSR_FLUSH_CMD, 1), "WRMSR FLUSH_CMD 1 exits and is accepted");
-	report(!wr(MADE_UP, 2), "WRMSR 0x%x 2 exits and the harness stores it", MADE_UP);
+	vec = wr(MSR_FLUSH_CMD, 1);
+	report(!vec, "WRMSR FLUSH_CMD 1 exits and is accepted (vector %d)", vec);
+	vec = wr(MADE_UP, 2);
+	report(!vec, "WRMSR 0x%x 2 exits and the policy stores it (vector %d)", MADE_UP, vec);
 	vec = rd(MADE_UP, &v);
 	report(!vec && v == 2, "RDMSR 0x%x exits and returns the stored 2 (got %#lx)", MADE_UP, v);
 	harness_expect_result(&res);
@@ -196,10 +200,12 @@ static void seq_deny(void)
 	       "filter (%#lx, got %#lx)", pc0, v);
 	vec = rd(UNKNOWN_MSR, &v);
 	msrf_counters(UNKNOWN_MSR, 0, &c);
-	report(!vec && c.rd[2] == 1, "RDMSR 0x%x passes the filter and exits UNKNOWN", UNKNOWN_MSR);
+	report(!vec && c.rd[2] == 1, "RDMSR 0x%x passes the filter and exits UNKNOWN (vector %d, "
+	       "%u UNKNOWN exits)", UNKNOWN_MSR, vec, c.rd[2]);
 	vec = wr(UNKNOWN_MSR, 7);
 	msrf_counters(UNKNOWN_MSR, 0, &c);
-	report(!vec && c.wr[2] == 1, "WRMSR 0x%x passes the filter and exits UNKNOWN", UNKNOWN_MSR);
+	report(!vec && c.wr[2] == 1, "WRMSR 0x%x passes the filter and exits UNKNOWN (vector %d, "
+	       "%u UNKNOWN exits)", UNKNOWN_MSR, vec, c.wr[2]);
 
 	/* round 2: filtering off */
 	kr = msrf_clear();
@@ -222,8 +228,8 @@ static void seq_deny(void)
 	       "POWER_CTL restored to %#lx, the value before the filter (got %#lx)", pc0, v);
 	vec = rd(UNKNOWN_MSR, &v) | wr(UNKNOWN_MSR, 8);
 	msrf_counters(UNKNOWN_MSR, 0, &c);
-	report(!vec && c.rd[2] == 2 && c.wr[2] == 2, "0x%x still exits UNKNOWN both ways",
-	       UNKNOWN_MSR);
+	report(!vec && c.rd[2] == 2 && c.wr[2] == 2, "0x%x still exits UNKNOWN both ways (vector "
+	       "%d, UNKNOWN exits: %u reads, %u writes)", UNKNOWN_MSR, vec, c.rd[2], c.wr[2]);
 	counters(&c);
 	report(c.rd[0] == 4 && c.wr[0] == 3 && c.rd[3] == 2 && c.wr[3] == 1 &&
 	       c.rd[2] == 2 && c.wr[2] == 2,
