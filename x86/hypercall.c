@@ -167,7 +167,8 @@ static void wrong_vendor(void)
 	report(res.vector == UD_VECTOR && exits() == 0,
 	       "quirk off: the other vendor's instruction raises #UD, no exit (vector %d, %u exits)",
 	       res.vector, exits());
-	report(!memcmp(site, own, 3), "quirk off: the call site is left alone");
+	report(!memcmp(site, own, 3), "quirk off: the call site is left alone (%02x %02x %02x, "
+	       "now %02x %02x %02x)", own[0], own[1], own[2], site[0], site[1], site[2]);
 	check_exit64("quirk off, native", 0x200000, 1, 0, 0x78, 0x78);
 	report_prefix_pop();
 }
