@@ -568,7 +568,8 @@ vmtest_boot() {
 	show_progress 0 "${#todo[@]} tests in the kernel under test${mp:+ ($mp)}"
 	vmc_quote_cmd "$vm" "${vmtest_opts[@]}" "${mpargs[@]}" --log "$vlog" "${args[@]}"
 	[ $opt_verbose = yes ] && [ $opt_tap = no ] && echo "vmtest: $REPLY" >&2
-	local cmdline=$REPLY t0=${EPOCHREALTIME/./}
+	local cmdline=$REPLY t0 cs secs
+	vmc_uptime_cs; t0=$REPLY
 	# in the background, in a process group of its own (timeout(1) makes
 	# one): `wait` is interruptible, on_signal kills the group
 	vmtest_running=yes
@@ -579,8 +580,8 @@ vmtest_boot() {
 	rm -f "$workdir/vmtest.pid"
 	vmtest_running=no
 	[ -e "$workdir/stop" ] && return
-	local usecs=$((${EPOCHREALTIME/./} - t0))
-	local secs=$((usecs / 1000000)).$((usecs / 10000 % 100))
+	vmc_uptime_cs; cs=$((REPLY - t0))
+	secs=$(printf '%d.%02d' $((cs / 100)) $((cs % 100)))
 	# the protocol lines of scripts/vmtest: NAME STATUS OUTFILE
 	while read -r n rc out; do
 		if [ -z "$n" ] || [[ ! $rc =~ ^[0-9]{1,3}$ ]]; then continue; fi
@@ -591,7 +592,7 @@ vmtest_boot() {
 		run_prepare "$i"
 		{
 			echo "# command (one boot for ${#todo[@]} tests): $cmdline"
-			echo "# vmtest exit status: $st  wall: $((usecs / 1000000)) s"
+			echo "# vmtest exit status: $st  wall: $((cs / 100)) s"
 			head -c 65536 "$vlog/stderr" | sed 's/^/# vmtest: /'
 		} >>"$P_LOG"
 		sup_common "$i"
@@ -653,7 +654,7 @@ show_progress() { # DONE RUNNING-NAME
 	[ $progress = yes ] && printf '\r\033[K[%d/%d] running %s' "$1" "$total" "$2"
 }
 
-t_start=${EPOCHREALTIME/./}
+vmc_uptime_cs; t_start=$REPLY
 next_print=0
 flush_done() {
 	local rec
@@ -668,9 +669,9 @@ flush_done() {
 # finish: JUnit, summary, tally, exit status
 finish() {
 	local t_end elapsed e
-	t_end=${EPOCHREALTIME/./}
+	vmc_uptime_cs; t_end=$REPLY
 	[ $progress = yes ] && printf '\r\033[K'
-	e=$(((t_end - t_start) / 10000))
+	e=$((t_end - t_start))
 	elapsed=$(printf '%d.%02d' $((e / 100)) $((e % 100)))
 	if [ -n "$opt_junit" ]; then
 		"$VMC_HOSTBIN/vmc-report" junit --elapsed "$elapsed" --out "$opt_junit" -- "${done_recs[@]}" ||

@@ -51,6 +51,15 @@ vmc_in_list() {
 	return 1
 }
 
+# vmc_uptime_cs -> REPLY: centiseconds on the kernel's boot-time clock
+# (/proc/uptime, always two decimals): monotonic, unlike EPOCHREALTIME,
+# which a step of the wall clock moves, so a duration cannot go negative
+vmc_uptime_cs() {
+	local up
+	read -r up _ </proc/uptime
+	REPLY=$((${up%.*} * 100 + 10#${up#*.}))
+}
+
 # vmc_trim STRING -> REPLY without leading/trailing blanks (user input only:
 # the errata file; never guest output)
 vmc_trim() {
