@@ -15,3 +15,24 @@ check_done() {
 	[ "$nfail" -eq 0 ] && exit 0
 	exit 1
 }
+
+# wait_bounded PID SECONDS -> RC: wait for this shell's background PID for at
+# most SECONDS (polled every 50 ms); one still running then is killed
+# (SIGKILL) and RC is 124, so a runner that ignores its signal fails its
+# check instead of hanging make check
+# shellcheck disable=SC2034 # RC is the caller's
+wait_bounded() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		RC=124
+		return 124
+	fi
+	wait "$1"
+	RC=$?
+}

@@ -222,8 +222,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.2
 done
 kill -TERM "$rpid"
-wait "$rpid"
-RC=$?
+wait_bounded "$rpid" 10
 sleep 0.2
 if [ "$RC" -eq 130 ] && [ -z "$(pgrep -f "$T" 2>/dev/null)" ]; then
 	pass "SIGTERM to the runner: exit 130, its QEMU group killed"
@@ -644,8 +643,7 @@ for sig in INT TERM; do
 	for _ in $(seq 25); do pgrep -f "vmc-fake-child $T" >/dev/null && break; sleep 0.2; done
 	t0=${EPOCHREALTIME/./}
 	kill -"$sig" "$rpid"
-	wait "$rpid"
-	RC=$?
+	wait_bounded "$rpid" 10
 	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
 	left=$(pgrep -af "$T/build" | head -n 2)
 	jok=$(python3 -c '

@@ -143,8 +143,7 @@ else
 			rpid=$!
 			sleep "$d"
 			kill -"$sig" "$rpid"
-			wait "$rpid"
-			RC=$?
+			wait_bounded "$rpid" 10
 			sleep 0.1
 			left=$(pgrep -af "$T/hg" | head -n 1)
 			if [ -n "$left" ] || { [ "$RC" -ne 130 ] && [ "$RC" -ne 1 ]; }; then
@@ -166,8 +165,7 @@ else
 	sleep 1
 	t0=${EPOCHREALTIME/./}
 	kill -TERM "$rpid"
-	wait "$rpid"
-	RC=$?
+	wait_bounded "$rpid" 10
 	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
 	left=$(pgrep -af "$T/hg" | head -n 1)
 	if [ "$RC" -eq 130 ] && [ "$MS" -le 2000 ] && [ -z "$left" ]; then
