@@ -22,14 +22,28 @@ struct desc_ptr {
 #define IST_STACK_SIZE 4096
 enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, NR_IST = 3 };
 
-extern char idt[], idt_end[];		/* isr.S: assembled, stub n for vector n */
 extern uint64_t gdt[];			/* cstart64.S */
 extern char boot_stack[], boot_stack_top[];
 
-static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
 /* IST stacks: static for the boot CPU, from the page allocator for others */
 static uint8_t boot_ist[NR_IST * IST_STACK_SIZE] __attribute__((aligned(4096)));
-static uint8_t *ist_base[MAX_CPUS];
+#define BOOT_IST_TOP(i)	((uintptr_t)(boot_ist + (i) * IST_STACK_SIZE))
+/*
+ * The boot CPU's TSS is complete at link time (its IST stacks are static):
+ * and so is its GDT descriptor (cstart64.S), so the first setup_tss(0) is
+ * one LTR -- boot code may run in the host's instruction emulator, where
+ * the fill and the descriptor were ~130 instructions.
+ */
+_Static_assert(sizeof(struct tss64) == X86_TSS64_SIZE, "struct tss64 is 104 bytes");
+struct tss64 x86_tss[MAX_CPUS] __attribute__((aligned(16))) = {
+	[0] = {
+		.ist = { BOOT_IST_TOP(1), BOOT_IST_TOP(2), BOOT_IST_TOP(3) },
+		.iomap_base = sizeof(struct tss64),	/* no I/O bitmap */
+	},
+};
+#define tss x86_tss
+static uint8_t *ist_base[MAX_CPUS] = { boot_ist };
+_Static_assert(NR_IST == 3, "tss[0]'s initialiser names three IST stacks");
 static exception_handler_t handlers[256];
 static volatile int in_dump[MAX_CPUS];
 
@@ -64,25 +78,27 @@ exception_handler_t handle_exception(unsigned int vector, exception_handler_t h)
 
 void setup_idt(void)
 {
-	struct desc_ptr p = { idt_end - idt - 1, (uintptr_t)idt };
+	extern const struct desc_ptr idt_desc;	/* isr.S: the limit and base of idt */
 
-	asm volatile("lidt %0" : : "m"(p));
+	asm volatile("lidt %0" : : "m"(idt_desc));
 }
 
-void setup_tss(unsigned int cpu)
+static void __attribute__((noinline)) setup_tss_slow(unsigned int cpu)
 {
 	struct tss64 *t = &tss[cpu];
 	uint64_t base = (uintptr_t)t, limit = sizeof(*t) - 1;
 	unsigned int slot = TSS_SEL(cpu) / 8, i;
 
-	if (!ist_base[cpu])
-		ist_base[cpu] = cpu ? alloc_pages_uninit(2) : boot_ist;	/* stacks: no fill */
-	if (!ist_base[cpu])
-		report_abort("no memory for the IST stacks of CPU %u", cpu);
-	memset(t, 0, sizeof(*t));
-	for (i = 0; i < NR_IST; i++)
-		t->ist[i] = (uintptr_t)ist_base[cpu] + (i + 1) * IST_STACK_SIZE;
-	t->iomap_base = sizeof(*t);	/* no I/O bitmap */
+	if (cpu) {
+		if (!ist_base[cpu])
+			ist_base[cpu] = alloc_pages_uninit(2);	/* stacks: no fill */
+		if (!ist_base[cpu])
+			report_abort("no memory for the IST stacks of CPU %u", cpu);
+		memset(t, 0, sizeof(*t));
+		for (i = 0; i < NR_IST; i++)
+			t->ist[i] = (uintptr_t)ist_base[cpu] + (i + 1) * IST_STACK_SIZE;
+		t->iomap_base = sizeof(*t);	/* no I/O bitmap */
+	}
 	/* 16-byte available 64-bit TSS descriptor (type 9, present) */
 	gdt[slot] = (limit & 0xffff) | (base & 0xffffff) << 16 |
 		    0x89ull << 40 | ((limit >> 16) & 0xf) << 48 |
@@ -91,10 +107,29 @@ void setup_tss(unsigned int cpu)
 	asm volatile("ltr %w0" : : "r"(TSS_SEL(cpu)) : "memory");
 }
 
+void setup_tss(unsigned int cpu)
+{
+	static bool boot_tr;
+
+	if (!cpu && !boot_tr) {
+		/* first time: the descriptor is assembled (cstart64.S), not busy yet */
+		boot_tr = true;
+		asm volatile("ltr %w0" : : "r"(TSS_SEL(0)) : "memory");
+		return;
+	}
+	setup_tss_slow(cpu);
+}
+
 void tss_set_rsp0(unsigned int cpu, uint64_t rsp)
 {
 	tss[cpu].rsp[0] = rsp;
 }
+
+uint64_t tss_get_rsp0(unsigned int cpu)
+{
+	return tss[cpu].rsp[0];
+}
+
 
 /* true if [p, p+16) is inside a stack this library set up */
 static bool frame_ok(uintptr_t p, unsigned int cpu)
