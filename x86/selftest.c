@@ -381,10 +381,10 @@ static long user_nested(void *arg)
 	return x86_user_call(user_cs, NULL);
 }
 
-/* snprintf (itself a user call: nested, direct) with RFLAGS.AC set at CPL 3 */
+/* snprintf (itself a user call: nested, direct) with RFLAGS.AC cleared at CPL 3 */
 static long user_format_ac(void *arg)
 {
-	write_rflags(read_rflags() | X86_EFLAGS_AC);
+	write_rflags(read_rflags() & ~X86_EFLAGS_AC);
 	return snprintf(arg, 32, "%s %d %#lx", "cpl3", -7, 0xabcul);
 }
 
@@ -437,12 +437,18 @@ static void check_usermode(void)
 
 	wrmsr(MSR_FS_BASE, fsb);
 	wrmsr(MSR_GS_BASE, gsb);
+	/* the boot values (cstart64.S), loaded again: an earlier call cannot have left others */
+	asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%ss" : : "r"((uint16_t)KERNEL_DS));
 	for (int i = 0; i < 5; i++)
 		sel0[i] = read_sel(i);
+	/* values the call's own would not be: a sentinel RSP0, AC set (no effect: CR0.AM = 0) */
 	rsp0 = tss_get_rsp0(smp_id());
+	tss_set_rsp0(smp_id(), 0x5a5a5a5a000ull);
+	write_rflags(read_rflags() | X86_EFLAGS_AC);
 	fl0 = read_rflags();
 	n = (int)x86_user_call(user_format_ac, buf);
 	fl1 = read_rflags();
+	write_rflags(read_rflags() & ~X86_EFLAGS_AC);
 	for (int i = 0; i < 5; i++)
 		sel1[i] = read_sel(i);
 	for (int i = 0; i < 5; i++)
@@ -453,10 +459,11 @@ static void check_usermode(void)
 	       rdmsr(MSR_FS_BASE), rdmsr(MSR_GS_BASE), fsb, gsb);
 	wrmsr(MSR_FS_BASE, fsb0);
 	wrmsr(MSR_GS_BASE, gsb0);
-	report(tss_get_rsp0(smp_id()) == rsp0, "TSS.RSP0 is put back (%#lx, was %#lx)",
-	       tss_get_rsp0(smp_id()), rsp0);
+	report(tss_get_rsp0(smp_id()) == 0x5a5a5a5a000ull, "TSS.RSP0 is put back (%#lx, was %#lx)",
+	       tss_get_rsp0(smp_id()), 0x5a5a5a5a000ul);
+	tss_set_rsp0(smp_id(), rsp0);
 	report((fl1 & sys) == (fl0 & sys),
-	       "RFLAGS (but the arithmetic flags) is put back though CPL 3 set AC (%#lx, was %#lx)",
+	       "RFLAGS (but the arithmetic flags) is put back though CPL 3 cleared AC (%#lx, was %#lx)",
 	       fl1, fl0);
 	report(n == 13 && !strcmp(buf, "cpl3 -7 0xabc"), "its text is right (%d \"%s\")", n, buf);
 
