@@ -4,6 +4,7 @@
 #include "vmc.h"
 #include "processor.h"
 #include "desc.h"
+#include "usermode.h"
 
 struct tss64 {
 	uint32_t res0;
@@ -131,16 +132,26 @@ uint64_t tss_get_rsp0(unsigned int cpu)
 }
 
 
-/* true if [p, p+16) is inside a stack this library set up */
-static bool frame_ok(uintptr_t p, unsigned int cpu)
+/*
+ * Which stack this library set up holds [p, p+16): 1 the boot stack, 2 the
+ * IST stacks, 3 this CPU's user stack (usermode.c); 0 none
+ */
+static int frame_stack(uintptr_t p, unsigned int cpu)
 {
 	uintptr_t lo = (uintptr_t)boot_stack, hi = (uintptr_t)boot_stack_top;
 	uintptr_t ilo = (uintptr_t)ist_base[cpu];
 	uintptr_t ihi = ilo + NR_IST * IST_STACK_SIZE;
+	uintptr_t ulo = x86_user_stack_base(cpu);
 
 	if (p & 7)
-		return false;
-	return (p >= lo && p + 16 <= hi) || (p >= ilo && p + 16 <= ihi);
+		return 0;
+	if (p >= lo && p + 16 <= hi)
+		return 1;
+	if (p >= ilo && p + 16 <= ihi)
+		return 2;
+	if (ulo && p >= ulo && p + 16 <= ulo + X86_STACK_SIZE)
+		return 3;
+	return 0;
 }
 
 static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
@@ -166,12 +177,13 @@ static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
 	       r->rflags, r->cs, r->ss, read_cr0(), read_cr3(), read_cr4());
 	printf("backtrace: %#lx", r->rip);
 	/* frame: [fp] = caller's RBP, [fp+8] = return address */
-	for (depth = 0; depth < 24 && fp && frame_ok(fp, cpu); depth++) {
+	/* a chain from CPL-3 code goes on into its caller's stack (usermode.c) */
+	for (depth = 0; depth < 24 && fp && frame_stack(fp, cpu); depth++) {
 		uintptr_t next = ((uintptr_t *)fp)[0];
 		uintptr_t ret = ((uintptr_t *)fp)[1];
 
 		printf(" %#lx", ret);
-		if (next <= fp)
+		if (next <= fp && frame_stack(next, cpu) == frame_stack(fp, cpu))
 			break;
 		fp = next;
 	}

@@ -53,6 +53,8 @@ struct user_cpu ucpu[MAX_CPUS] = {
 	},
 };
 struct user_cpu *x86_user_cpu(void);
+/* each CPU's user stack, for the dump (stack_top is 0 during a call) */
+static uintptr_t ucpu_base[MAX_CPUS] = { (uintptr_t)boot_user_stack };
 
 void usermode_init_cpu(unsigned int cpu, bool boot)
 {
@@ -61,15 +63,25 @@ void usermode_init_cpu(unsigned int cpu, bool boot)
 	_Static_assert((PAGE_SIZE << 2) == X86_STACK_SIZE, "user stack size");
 	if (cpu >= MAX_CPUS)
 		return;
-	if (boot && cpu)
+	if (boot && cpu) {
 		ucpu[0].stack_top = 0;	/* the boot CPU is ucpu[its APIC id] from now */
+		ucpu_base[0] = 0;
+	}
 	if (!stack) {
 		ucpu[cpu].stack_top = 0;	/* direct calls on this CPU */
 		return;
 	}
 	x86_stack_tag((uintptr_t)stack, cpu);
+	ucpu_base[cpu] = (uintptr_t)stack;
 	ucpu[cpu].rsp0 = TSS_RSP0(cpu);
 	ucpu[cpu].stack_top = (uintptr_t)stack + X86_STACK_SIZE;
+}
+
+uintptr_t x86_user_stack_base(unsigned int cpu)
+{
+	if (cpu >= MAX_CPUS || !ucpu_base[cpu])
+		return 0;
+	return ucpu_base[cpu];
 }
 
 struct user_cpu *x86_user_cpu(void)

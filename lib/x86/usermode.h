@@ -5,6 +5,7 @@
 #define VMC_X86_USERMODE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * fn(arg) at CPL 3 when the library's state allows it, else directly; the
@@ -13,6 +14,8 @@
  * interrupts.
  */
 long x86_user_call(long (*fn)(void *), void *arg);
+/* lowest address of cpu's user stack (0: none); for the dump's backtrace */
+uintptr_t x86_user_stack_base(unsigned int cpu);
 /* smp.c: a user stack for cpu (boot: the static one, for the boot CPU's APIC id) */
 void usermode_init_cpu(unsigned int cpu, bool boot);
 
