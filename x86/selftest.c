@@ -34,8 +34,9 @@
  *    bases (set through the MSRs before), TSS.RSP0 and RFLAGS are what they
  *    were; a nested call from CPL 3 runs there directly, and the next call
  *    is at CPL 3 again; a #GP at CPL 3 is caught by the expected-fault API;
- *    with FS not null the call is direct (CPL 0) and FS is untouched,
- *    because every printf and report line is formatted this way.
+ *    with FS not null, or another IDTR, GDTR or CR3, the call is direct
+ *    (CPL 0) and FS is untouched, because every printf and report line is
+ *    formatted this way.
  */
 #include "vmc.h"
 #include "selftest-common.h"
@@ -413,6 +414,48 @@ static uint16_t read_sel(int which)
 	return v;
 }
 
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/*
+ * A test's own IDT, GDT or page tables make the call direct: the library's
+ * descriptors reloaded with a limit one lower (nothing above it is used
+ * here, interrupts are off), and CR3 pointing at a copy of the PML4
+ */
+static void check_user_guards(void)
+{
+	struct dtr idtr, gdtr, d;
+	uint64_t cr3 = read_cr3(), *pml4 = alloc_page();
+	long cs[3];
+
+	asm volatile("sidt %0\n\tsgdt %1" : "=m"(idtr), "=m"(gdtr));
+	d = idtr;
+	d.limit--;
+	asm volatile("lidt %0" : : "m"(d));
+	cs[0] = x86_user_call(user_cs, NULL);
+	asm volatile("lidt %0" : : "m"(idtr));
+	d = gdtr;
+	d.limit--;
+	asm volatile("lgdt %0" : : "m"(d));
+	cs[1] = x86_user_call(user_cs, NULL);
+	asm volatile("lgdt %0" : : "m"(gdtr));
+	cs[2] = -1;
+	if (pml4) {
+		memcpy(pml4, (void *)(cr3 & ~0xfffull), PAGE_SIZE);
+		write_cr3((uintptr_t)pml4);
+		cs[2] = x86_user_call(user_cs, NULL);
+		write_cr3(cr3);
+		free_page(pml4);
+	}
+	report(cs[0] == KERNEL_CS && cs[1] == KERNEL_CS && cs[2] == KERNEL_CS,
+	       "with another IDTR, GDTR or CR3 the call is direct (CS %#lx %#lx %#lx)",
+	       cs[0], cs[1], cs[2]);
+	cs[0] = x86_user_call(user_cs, NULL);
+	report((cs[0] & 3) == 3, "with the library's back, it is at CPL 3 again (CS %#lx)", cs[0]);
+}
+
 static void check_usermode(void)
 {
 	static const char *const sel_name[5] = { "DS", "ES", "SS", "FS", "GS" };
@@ -486,6 +529,7 @@ static void check_usermode(void)
 	report(cs == KERNEL_CS && r == KERNEL_DS,
 	       "with FS = %#x the call is direct and FS is untouched (CS %#lx, FS %#lx)",
 	       KERNEL_DS, cs, r);
+	check_user_guards();
 	report_prefix_pop();
 }
 
