@@ -4,10 +4,18 @@
  * Why: some hosts run guest supervisor code in KVM's instruction emulator
  * (kvm_pvm: every CPL-0 instruction ~2-3 us) but guest user code natively
  * (docs/bench.md "CPL 3 guest code is not emulated on kvm_pvm").  The
- * library's formatting (vsnprintf, lib/printf.c) and the boot command-line
- * parsing (setup.c) are pure computation, so they run at CPL 3 for a
- * ~40-instruction switch (user-entry.S).  Everywhere else it costs the same
- * few instructions and gives the same result.
+ * library's formatting (vsnprintf/vprintf, lib/printf.c; report's lines,
+ * lib/report.c, through arch_user_call) and the boot command-line and
+ * memory-map parsing (setup.c) are pure computation, so they run at CPL 3;
+ * a round trip is ~64 emulated instructions (user-entry.S; half of them
+ * the checks below).  Everywhere else it costs the same few instructions
+ * and gives the same result.
+ *
+ * kvm_pvm, measured: an INT n from CPL 3 other than INT3 is a #UD (hence
+ * #BP as the way back); MOV from CS at CPL 3 reads the host's 0x33, not
+ * USER_CS (CS.RPL is still 3); its IRETQ to CPL 3 leaves DS/ES as they
+ * were (the SDM nulls DPL-0 data selectors; the reload below is needed
+ * elsewhere: QEMU TCG nulls them).
  *
  * What it needs, all set up by the library (cstart64.S, desc.c, isr.S): the
  * U bit on every level of the identity map, the DPL-3 segments USER_CS and
@@ -23,7 +31,8 @@
  * user call (fn itself calls printf, or an exception handler prints while
  * CPL-3 code faulted); RFLAGS.IF = 1 (no interrupts at CPL 3); CS is not
  * KERNEL_CS; FS or GS is not null; IDTR or GDTR is not the library's; CR3
- * is not the library's identity map; CR4 has SMEP, SMAP or PKE.
+ * is not the library's identity map (a test's own tables need not have U);
+ * CR4 has SMEP, SMAP or PKE (on SVM that CR4 read is an exit).
  *
  * A fault at CPL 3 goes through the IDT as any other (on the caller's
  * stack, TSS.RSP0 points there): a handler, the fault API or the dump
