@@ -116,6 +116,7 @@ void setup_tss(unsigned int cpu)
 		/* first time: the descriptor is assembled (cstart64.S), not busy yet */
 		boot_tr = true;
 		asm volatile("ltr %w0" : : "r"(TSS_SEL(0)) : "memory");
+		usermode_boot_cpu();
 		return;
 	}
 	setup_tss_slow(cpu);

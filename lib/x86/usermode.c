@@ -55,12 +55,8 @@ struct user_cpu {
 #define TSS_RSP0(cpu)	((uintptr_t)x86_tss + (cpu) * X86_TSS64_SIZE + 4)
 
 static uint8_t boot_user_stack[X86_STACK_SIZE] __attribute__((aligned(X86_STACK_SIZE)));
-struct user_cpu ucpu[MAX_CPUS] = {
-	[0] = {
-		.stack_top = (uintptr_t)(boot_user_stack + X86_STACK_SIZE),
-		.rsp0 = TSS_RSP0(0),
-	},
-};
+/* the boot CPU's stack top is set once its TR is loaded (usermode_boot_cpu) */
+struct user_cpu ucpu[MAX_CPUS] = { [0] = { .rsp0 = TSS_RSP0(0) } };
 struct user_cpu *x86_user_cpu(void);
 /* each CPU's user stack, for the dump (stack_top is 0 during a call) */
 static uintptr_t ucpu_base[MAX_CPUS] = { (uintptr_t)boot_user_stack };
@@ -84,6 +80,11 @@ void usermode_init_cpu(unsigned int cpu, bool boot)
 	ucpu_base[cpu] = (uintptr_t)stack;
 	ucpu[cpu].rsp0 = TSS_RSP0(cpu);
 	ucpu[cpu].stack_top = (uintptr_t)stack + X86_STACK_SIZE;
+}
+
+void usermode_boot_cpu(void)
+{
+	ucpu[0].stack_top = (uintptr_t)(boot_user_stack + X86_STACK_SIZE);
 }
 
 uintptr_t x86_user_stack_base(unsigned int cpu)

@@ -16,6 +16,12 @@
 long x86_user_call(long (*fn)(void *), void *arg);
 /* lowest address of cpu's user stack (0: none); for the dump's backtrace */
 uintptr_t x86_user_stack_base(unsigned int cpu);
+/*
+ * desc.c, when the boot CPU's TR is loaded: user calls may start (before
+ * it a CPL 3 -> 0 event would take RSP0 from whatever TSS TR names: on
+ * x86_64-efi the firmware's)
+ */
+void usermode_boot_cpu(void);
 /* smp.c: a user stack for cpu (boot: the static one, for the boot CPU's APIC id) */
 void usermode_init_cpu(unsigned int cpu, bool boot);
 
