@@ -320,7 +320,10 @@ void snp_vm_launch(struct vm *vm, struct vcpu *v, const struct boot_info *bi)
 	/* the boot vCPU in 64-bit mode on the harness's C-bit page tables (snp-boot.h) */
 	TEST_ASSERT(ioctl(v->fd, KVM_GET_SREGS, &s) == 0, "KVM_GET_SREGS");
 	s.cs = bi->cs;
-	s.ds = s.es = s.fs = s.gs = s.ss = bi->ds;
+	s.ds = s.es = s.ss = bi->ds;
+	s.fs = bi->ds;		/* FS = GS = 0, as start64_efi loads them */
+	s.fs.selector = 0;
+	s.gs = s.fs;
 	s.gdt.base = bi->gdt64_base;
 	s.gdt.limit = bi->gdt64_limit;
 	s.cr3 = SNP_GPA_PT;

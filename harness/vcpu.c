@@ -208,7 +208,11 @@ static void set_boot_state64(struct vcpu *v, const struct boot_info *bi)
 	TEST_ASSERT(ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0, "KVM_GET_SREGS");
 	sregs.cs = bi->cs;
 	sregs.ds = bi->ds;
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.es = sregs.ss = sregs.ds;
+	/* FS = GS = 0, the null selector, as the 32-bit path loads them (base 0) */
+	sregs.fs = sregs.ds;
+	sregs.fs.selector = 0;
+	sregs.gs = sregs.fs;
 	sregs.gdt.base = bi->gdt64_base;
 	sregs.gdt.limit = bi->gdt64_limit;
 	sregs.cr3 = bi->cr3;

@@ -3,13 +3,16 @@
  *
  * One formatter writes through a small sink: for snprintf the sink is the
  * caller's buffer (counting what does not fit, for the C99 return value), for
- * printf it is a 256-byte stack buffer flushed to console_write() when full
- * and at the end, so a short line reaches the console in one call.
+ * printf a 512-byte stack buffer written with one console_write() at the end
+ * (a longer text: a 256-byte buffer flushed to console_write() when full).
+ * The formatting itself runs through arch_user_call() (vmc.h).
  * No floating point: guest code must not touch FP/SIMD state.
  */
 #include <stdint.h>
 
 #include "vmc.h"
+
+#define VPRINTF_BUF	512	/* vprintf's one-write buffer */
 
 struct sink {
 	char *buf;
@@ -472,13 +475,40 @@ length:
 	}
 }
 
+/* the arch's cheaper way to run pure computation (vmc.h); default: a call */
+__attribute__((weak)) long arch_user_call(long (*fn)(void *), void *arg)
+{
+	return fn(arg);
+}
+
+/*
+ * The formatting runs through arch_user_call (x86: at CPL 3, natively on
+ * hosts that emulate CPL-0 code) whenever the sink is a buffer; a console
+ * sink (vprintf's fallback below) writes to the console and stays here.
+ */
+struct format_job {
+	struct sink *o;
+	const char *fmt;
+	va_list *ap;
+};
+
+static long format_job(void *p)
+{
+	struct format_job *j = p;
+
+	format(j->o, j->fmt, j->ap);
+	return 0;
+}
+
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct sink o = { .buf = buf, .size = size ? size - 1 : 0 };
+	struct format_job j = { &o, fmt, NULL };
 	va_list aq;
 
 	va_copy(aq, ap);
-	format(&o, fmt, &aq);
+	j.ap = &aq;
+	arch_user_call(format_job, &j);
 	va_end(aq);
 	if (size)
 		buf[o.pos] = '\0';
@@ -496,15 +526,29 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	return r;
 }
 
+/*
+ * Formatted into a buffer first (through arch_user_call, as vsnprintf),
+ * written with one console_write if it fit; a longer text is formatted
+ * again, here, through a console sink that writes every 256 bytes.  The
+ * console sees the same bytes in the same order either way.
+ */
 int vprintf(const char *fmt, va_list ap)
 {
-	char buf[256];
-	struct sink o = { .buf = buf, .size = sizeof(buf), .console = true };
+	char buf[VPRINTF_BUF];
+	struct sink o = { .buf = buf, .size = sizeof(buf) };
+	struct format_job j = { &o, fmt, NULL };
 	va_list aq;
 
 	va_copy(aq, ap);
-	format(&o, fmt, &aq);
+	j.ap = &aq;
+	arch_user_call(format_job, &j);
 	va_end(aq);
+	if (o.total > sizeof(buf)) {
+		o = (struct sink){ .buf = buf, .size = 256, .console = true };
+		va_copy(aq, ap);
+		format(&o, fmt, &aq);
+		va_end(aq);
+	}
 	if (o.pos)
 		console_write(buf, o.pos);
 	return o.total > INT32_MAX ? -1 : (int)o.total;

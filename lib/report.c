@@ -57,13 +57,21 @@ __attribute__((weak)) void console_commit(size_t n)
 	(void)n;
 }
 
-/* "KIND: prefix: message\n" in one write; call with the lock held */
-static void print_line(const struct kind_name *kind, const char *fmt, va_list ap)
+struct line_job {
+	char *line;			/* LINE_MAX bytes */
+	const struct kind_name *kind;
+	const char *fmt;
+	va_list *ap;
+};
+
+/*
+ * "KIND: prefix: message\n" into j->line; returns its length.  Pure
+ * computation: print_line runs it through arch_user_call (vmc.h).
+ */
+static long build_line(void *p)
 {
-	char buf[LINE_MAX];
-	/* straight into the console's buffer when it has one: one copy less */
-	char *direct = console_reserve(LINE_MAX);
-	char *line = direct ? direct : buf;
+	struct line_job *j = p;
+	char *line = j->line;
 	size_t n;
 	int r;
 
@@ -74,15 +82,15 @@ static void print_line(const struct kind_name *kind, const char *fmt, va_list ap
 	 * that emulate guest code.
 	 */
 	_Static_assert(PREFIX_MAX + 10 < LINE_MAX, "the line head must fit");
-	__builtin_memcpy(line, kind->s, sizeof(kind->s));
-	n = kind->len;
+	__builtin_memcpy(line, j->kind->s, sizeof(j->kind->s));
+	n = j->kind->len;
 	if (cur_len) {
 		memcpy(line + n, prefix, cur_len);
 		n += cur_len;
 		line[n++] = ':';
 		line[n++] = ' ';
 	}
-	r = vsnprintf(line + n, LINE_MAX - n, fmt, ap);
+	r = vsnprintf(line + n, LINE_MAX - n, j->fmt, *j->ap);
 	if (n + (size_t)r < LINE_MAX) {
 		n += (size_t)r;
 	} else {
@@ -91,10 +99,27 @@ static void print_line(const struct kind_name *kind, const char *fmt, va_list ap
 		memcpy(line + n - 3, "...", 3);
 	}
 	line[n++] = '\n';
+	return (long)n;
+}
+
+/* the line in one write; call with the lock held */
+static void print_line(const struct kind_name *kind, const char *fmt, va_list ap)
+{
+	char buf[LINE_MAX];
+	/* straight into the console's buffer when it has one: one copy less */
+	char *direct = console_reserve(LINE_MAX);
+	struct line_job j = { direct ? direct : buf, kind, fmt, NULL };
+	va_list aq;
+	size_t n;
+
+	va_copy(aq, ap);
+	j.ap = &aq;
+	n = (size_t)arch_user_call(build_line, &j);
+	va_end(aq);
 	if (direct)
 		console_commit(n);
 	else
-		console_write(line, n);
+		console_write(buf, n);
 }
 
 enum kind { K_PASS, K_FAIL, K_SKIP, K_XFAIL, K_XPASS, K_INFO };

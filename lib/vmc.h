@@ -39,6 +39,14 @@ char *console_reserve(size_t need);
 void console_commit(size_t n);
 /* x86: a fault in between left the console lock held by this CPU: drop it */
 void console_abandon(void);
+/*
+ * fn(arg), run as cheaply as the arch can on hosts that emulate privileged
+ * guest code: x86 runs it at CPL 3 when it can (lib/x86/usermode.c), the
+ * default (lib/printf.c; s390x, arm64) calls it.  Same result either way.
+ * For pure computation only: fn must not print, take locks another CPU's
+ * console path holds, or use privileged instructions or port I/O.
+ */
+long arch_user_call(long (*fn)(void *), void *arg);
 /* leave the VM with a status from status.h; never returns */
 void exit(int status) __attribute__((noreturn));
 /* bytes of guest RAM the boot loader reported */

@@ -27,7 +27,16 @@
  *    under QEMU TCG, which does not raise #GP for unknown MSRs).  #BP is
  *    checked under TCG, or under KVM with the argument int3 (kvm_pvm stops
  *    the VM on INT3, see check_bp).  Every other test's negative checks rely
- *    on this API.
+ *    on this API;
+ *  - CPL-3 calls (lib/x86/usermode.c): x86_user_call runs its function at
+ *    CPL 3 (CS.RPL = 3) on the library's state and returns its result;
+ *    after a snprintf that went through it, DS/ES/SS/FS/GS, the FS and GS
+ *    bases (set through the MSRs before), TSS.RSP0 and RFLAGS are what they
+ *    were; a nested call from CPL 3 runs there directly, and the next call
+ *    is at CPL 3 again; a #GP at CPL 3 is caught by the expected-fault API;
+ *    with FS not null, or another IDTR, GDTR or CR3, the call is direct
+ *    (CPL 0) and FS is untouched, because every printf and report line is
+ *    formatted this way.
  */
 #include "vmc.h"
 #include "selftest-common.h"
@@ -35,6 +44,7 @@
 #include "processor.h"
 #include "desc.h"
 #include "msrfilter.h"
+#include "usermode.h"
 
 extern char __image_end[];
 
@@ -355,6 +365,177 @@ static void check_faults(bool want_int3)
 	report_prefix_pop();
 }
 
+/* ---- CPL-3 calls (usermode.c) ---- */
+
+static long user_cs(void *arg)
+{
+	(void)arg;
+	return read_cs();
+}
+
+static long user_mul(void *arg)
+{
+	return *(long *)arg * 3 + 1;
+}
+
+/* the CS of a user call made from inside one */
+static long user_nested(void *arg)
+{
+	(void)arg;
+	return x86_user_call(user_cs, NULL);
+}
+
+/* snprintf (itself a user call: nested, direct) with RFLAGS.AC cleared at CPL 3 */
+static long user_format_ac(void *arg)
+{
+	write_rflags(read_rflags() & ~X86_EFLAGS_AC);
+	return snprintf(arg, 32, "%s %d %#lx", "cpl3", -7, 0xabcul);
+}
+
+/* HLT at CPL 3: #GP(0), through the expected-fault API */
+static long user_hlt(void *arg)
+{
+	struct fault *f = arg;
+
+	fault_arm();
+	asm volatile(FAULT_INSN("hlt") : : : "memory");
+	*f = fault_take();
+	return read_cs();
+}
+
+static uint16_t read_sel(int which)
+{
+	uint16_t v = 0;
+
+	switch (which) {
+	case 0: asm volatile("mov %%ds, %0" : "=r"(v)); break;
+	case 1: asm volatile("mov %%es, %0" : "=r"(v)); break;
+	case 2: asm volatile("mov %%ss, %0" : "=r"(v)); break;
+	case 3: asm volatile("mov %%fs, %0" : "=r"(v)); break;
+	case 4: asm volatile("mov %%gs, %0" : "=r"(v)); break;
+	}
+	return v;
+}
+
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/*
+ * A test's own IDT, GDT or page tables make the call direct: the library's
+ * descriptors reloaded with a limit one lower (nothing above it is used
+ * here, interrupts are off), and CR3 pointing at a copy of the PML4
+ */
+static void check_user_guards(void)
+{
+	struct dtr idtr, gdtr, d;
+	uint64_t cr3 = read_cr3(), *pml4 = alloc_page();
+	long cs[3];
+
+	asm volatile("sidt %0\n\tsgdt %1" : "=m"(idtr), "=m"(gdtr));
+	d = idtr;
+	d.limit--;
+	asm volatile("lidt %0" : : "m"(d));
+	cs[0] = x86_user_call(user_cs, NULL);
+	asm volatile("lidt %0" : : "m"(idtr));
+	d = gdtr;
+	d.limit--;
+	asm volatile("lgdt %0" : : "m"(d));
+	cs[1] = x86_user_call(user_cs, NULL);
+	asm volatile("lgdt %0" : : "m"(gdtr));
+	cs[2] = -1;
+	if (pml4) {
+		memcpy(pml4, (void *)(cr3 & ~0xfffull), PAGE_SIZE);
+		write_cr3((uintptr_t)pml4);
+		cs[2] = x86_user_call(user_cs, NULL);
+		write_cr3(cr3);
+		free_page(pml4);
+	}
+	report(cs[0] == KERNEL_CS && cs[1] == KERNEL_CS && cs[2] == KERNEL_CS,
+	       "with another IDTR, GDTR or CR3 the call is direct (CS %#lx %#lx %#lx)",
+	       cs[0], cs[1], cs[2]);
+	cs[0] = x86_user_call(user_cs, NULL);
+	report((cs[0] & 3) == 3, "with the library's back, it is at CPL 3 again (CS %#lx)", cs[0]);
+}
+
+static void check_usermode(void)
+{
+	static const char *const sel_name[5] = { "DS", "ES", "SS", "FS", "GS" };
+	const uint64_t fsb = 0x12345000, gsb = 0x6789a000, sys = ~0x8d5ull;
+	uint64_t fsb0 = rdmsr(MSR_FS_BASE), gsb0 = rdmsr(MSR_GS_BASE), rsp0, fl0, fl1;
+	uint16_t sel0[5], sel1[5];
+	long x = 14, cs, r;
+	char buf[32];
+	struct fault f;
+	int n;
+
+	report_prefix_push("usermode");
+	/*
+	 * CPL = CS.RPL.  Not CS == USER_CS: kvm_pvm runs guest CPL-3 code on
+	 * the host's own user CS (MOV from CS there reads 0x33, measured)
+	 */
+	cs = x86_user_call(user_cs, NULL);
+	report((cs & 3) == 3, "x86_user_call runs its function at CPL 3 (CS %#lx, RPL 3; "
+	       "USER_CS is %#x)", cs, USER_CS);
+	r = x86_user_call(user_mul, &x);
+	report(r == 43, "the function's result comes back (14 * 3 + 1 = %ld)", r);
+
+	wrmsr(MSR_FS_BASE, fsb);
+	wrmsr(MSR_GS_BASE, gsb);
+	/* the boot values (cstart64.S), loaded again: an earlier call cannot have left others */
+	asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%ss" : : "r"((uint16_t)KERNEL_DS));
+	for (int i = 0; i < 5; i++)
+		sel0[i] = read_sel(i);
+	/* values the call's own would not be: a sentinel RSP0, AC set (no effect: CR0.AM = 0) */
+	rsp0 = tss_get_rsp0(smp_id());
+	tss_set_rsp0(smp_id(), 0x5a5a5a5a000ull);
+	write_rflags(read_rflags() | X86_EFLAGS_AC);
+	fl0 = read_rflags();
+	n = (int)x86_user_call(user_format_ac, buf);
+	fl1 = read_rflags();
+	write_rflags(read_rflags() & ~X86_EFLAGS_AC);
+	for (int i = 0; i < 5; i++)
+		sel1[i] = read_sel(i);
+	for (int i = 0; i < 5; i++)
+		report(sel1[i] == sel0[i], "after a CPL-3 snprintf %s is %#x as before (%#x)",
+		       sel_name[i], sel0[i], sel1[i]);
+	report(rdmsr(MSR_FS_BASE) == fsb && rdmsr(MSR_GS_BASE) == gsb,
+	       "the FS and GS bases set through the MSRs survive it (%#lx %#lx, set %#lx %#lx)",
+	       rdmsr(MSR_FS_BASE), rdmsr(MSR_GS_BASE), fsb, gsb);
+	wrmsr(MSR_FS_BASE, fsb0);
+	wrmsr(MSR_GS_BASE, gsb0);
+	report(tss_get_rsp0(smp_id()) == 0x5a5a5a5a000ull, "TSS.RSP0 is put back (%#lx, was %#lx)",
+	       tss_get_rsp0(smp_id()), 0x5a5a5a5a000ul);
+	tss_set_rsp0(smp_id(), rsp0);
+	report((fl1 & sys) == (fl0 & sys),
+	       "RFLAGS (but the arithmetic flags) is put back though CPL 3 cleared AC (%#lx, was %#lx)",
+	       fl1, fl0);
+	report(n == 13 && !strcmp(buf, "cpl3 -7 0xabc"), "its text is right (%d \"%s\")", n, buf);
+
+	cs = x86_user_call(user_nested, NULL);
+	r = x86_user_call(user_cs, NULL);
+	report((cs & 3) == 3 && (r & 3) == 3,
+	       "a call from CPL 3 runs there directly, the next one is at CPL 3 again (CS %#lx, %#lx)",
+	       cs, r);
+
+	cs = x86_user_call(user_hlt, &f);
+	report((cs & 3) == 3 && f.raised && f.vector == GP_VECTOR && f.error_code == 0,
+	       "HLT at CPL 3 is #GP(0) through the expected-fault API (CS %#lx, raised %d vector %u "
+	       "error %#lx)", cs, f.raised, f.vector, f.error_code);
+
+	asm volatile("mov %0, %%fs" : : "r"((uint16_t)KERNEL_DS));
+	cs = x86_user_call(user_cs, NULL);
+	r = read_sel(3);
+	asm volatile("mov %0, %%fs" : : "r"((uint16_t)0));
+	wrmsr(MSR_FS_BASE, fsb0);
+	report(cs == KERNEL_CS && r == KERNEL_DS,
+	       "with FS = %#x the call is direct and FS is untouched (CS %#lx, FS %#lx)",
+	       KERNEL_DS, cs, r);
+	check_user_guards();
+	report_prefix_pop();
+}
+
 int main(int argc, char **argv)
 {
 	long mem_mib = 0;
@@ -372,5 +553,6 @@ int main(int argc, char **argv)
 	check_memory(mem_mib);
 	check_faults(want_int3);
 	check_msrf_free();
+	check_usermode();
 	return report_summary();
 }

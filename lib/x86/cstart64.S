@@ -16,9 +16,13 @@
  * Set up here:
  *  - .bss cleared (stacks, C globals);
  *  - our GDT: 0x08 64-bit code, 0x10 flat data, 0x18 32-bit code, TSS slots
- *    from 0x20 (filled by desc.c);
- *  - page tables identity-mapping 0..4 GiB with 2 MiB pages, RW, supervisor;
- *    nothing above 4 GiB is mapped (a test can take #PF there);
+ *    from 0x20 (filled by desc.c), then USER_CS (DPL-3 64-bit code) and
+ *    USER_DS (DPL-3 data) after the last slot (processor.h);
+ *  - DS = ES = SS = 0x10, FS = GS = 0 (null: see LOAD_DATA_SEGS);
+ *  - page tables identity-mapping 0..4 GiB with 2 MiB pages, RW, and U set
+ *    on every level (as kvm-unit-tests maps; CPL-3 library code runs on
+ *    it, lib/x86/usermode.c); nothing above 4 GiB is mapped (a test can
+ *    take #PF there);
  *  - CR4 = PAE, EFER.LME, CR0 = PE|ET|NE|WP|PG (explicit values, so the state
  *    does not depend on the loader), RFLAGS = 0x2;
  *  - a 16 KiB stack, RBP = 0 (the end of every backtrace).
@@ -30,7 +34,7 @@
  * and selectors, and the console block (lib/x86/io.c).  The harness may
  * start the boot CPU at start64_direct with the state the 32-bit path
  * builds (long mode, CR0/CR3/CR4/EFER as above, our GDT loaded, CS 0x08,
- * data 0x10, RFLAGS 0x2) and EAX/EBX as multiboot gives them; the
+ * data 0x10, FS = GS = 0, RFLAGS 0x2) and EAX/EBX as multiboot gives them; the
  * multiboot info, memory map and command line are the same.  The harness
  * zero-fills every segment past its file size, so start64_direct skips the
  * .bss clear (on an emulating host ~7 ms) and the data segment loads (the
@@ -167,7 +171,18 @@ gdt:
 	.quad 0x00af9b000000ffff	/* 0x08 64-bit code */
 	.quad 0x00cf93000000ffff	/* 0x10 flat data */
 	.quad 0x00cf9b000000ffff	/* 0x18 32-bit code */
-	.fill 2 * MAX_CPUS, 8, 0	/* 0x20 + 16*n: TSS of CPU n */
+	/*
+	 * 0x20: the boot CPU's TSS (desc.c x86_tss[0]), assembled: 16-byte
+	 * available 64-bit TSS, limit 103, base from x86/flat.lds's pieces
+	 * (below 4 GiB), so setup_tss(0) is one LTR
+	 */
+	.word 103, __tss0_lo16
+	.byte __tss0_b16, 0x89, 0, __tss0_b24
+	.long 0, 0
+	.fill 2 * (MAX_CPUS - 1), 8, 0	/* 0x30 + 16*(n-1): TSS of CPU n */
+	.quad 0x00affb000000ffff	/* USER_CS: DPL-3 64-bit code */
+	.quad 0x00cff3000000ffff	/* USER_DS: DPL-3 flat data */
+	.globl gdt_end
 gdt_end:
 	.globl gdt_desc
 	.balign 8
@@ -177,23 +192,24 @@ gdt_desc:
 
 	/*
 	 * Identity map of 0..4 GiB, assembled: PML4[0] -> PDPT, PDPT[0..3] ->
-	 * 4 page directories of 512 x 2 MiB pages, P|RW|PS.  Nothing above
-	 * 4 GiB is mapped (a test can take #PF there).
+	 * 4 page directories of 512 x 2 MiB pages, P|RW|U|PS (U on every
+	 * level: usermode.c).  Nothing above 4 GiB is mapped (a test can take
+	 * #PF there).
 	 */
 	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl pt_pml4
 pt_pml4:
-	.quad pt_pdpt + 3
+	.quad pt_pdpt + 7
 	.fill 511, 8, 0
 	.globl pt_pdpt, pt_pd
 pt_pdpt:
-	.quad pt_pd + 0x0003, pt_pd + 0x1003, pt_pd + 0x2003, pt_pd + 0x3003
+	.quad pt_pd + 0x0007, pt_pd + 0x1007, pt_pd + 0x2007, pt_pd + 0x3007
 	.fill 508, 8, 0
 pt_pd:
 	.set pde, 0
 	.rept 2048
-	.quad (pde << 21) | 0x83
+	.quad (pde << 21) | 0x87
 	.set pde, pde + 1
 	.endr
 

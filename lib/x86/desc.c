@@ -4,6 +4,7 @@
 #include "vmc.h"
 #include "processor.h"
 #include "desc.h"
+#include "usermode.h"
 
 struct tss64 {
 	uint32_t res0;
@@ -22,14 +23,28 @@ struct desc_ptr {
 #define IST_STACK_SIZE 4096
 enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, NR_IST = 3 };
 
-extern char idt[], idt_end[];		/* isr.S: assembled, stub n for vector n */
 extern uint64_t gdt[];			/* cstart64.S */
 extern char boot_stack[], boot_stack_top[];
 
-static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
 /* IST stacks: static for the boot CPU, from the page allocator for others */
 static uint8_t boot_ist[NR_IST * IST_STACK_SIZE] __attribute__((aligned(4096)));
-static uint8_t *ist_base[MAX_CPUS];
+#define BOOT_IST_TOP(i)	((uintptr_t)(boot_ist + (i) * IST_STACK_SIZE))
+/*
+ * The boot CPU's TSS is complete at link time (its IST stacks are static):
+ * and so is its GDT descriptor (cstart64.S), so the first setup_tss(0) is
+ * one LTR -- boot code may run in the host's instruction emulator, where
+ * the fill and the descriptor were ~130 instructions.
+ */
+_Static_assert(sizeof(struct tss64) == X86_TSS64_SIZE, "struct tss64 is 104 bytes");
+struct tss64 x86_tss[MAX_CPUS] __attribute__((aligned(16))) = {
+	[0] = {
+		.ist = { BOOT_IST_TOP(1), BOOT_IST_TOP(2), BOOT_IST_TOP(3) },
+		.iomap_base = sizeof(struct tss64),	/* no I/O bitmap */
+	},
+};
+#define tss x86_tss
+static uint8_t *ist_base[MAX_CPUS] = { boot_ist };
+_Static_assert(NR_IST == 3, "tss[0]'s initialiser names three IST stacks");
 static exception_handler_t handlers[256];
 static volatile int in_dump[MAX_CPUS];
 
@@ -64,25 +79,27 @@ exception_handler_t handle_exception(unsigned int vector, exception_handler_t h)
 
 void setup_idt(void)
 {
-	struct desc_ptr p = { idt_end - idt - 1, (uintptr_t)idt };
+	extern const struct desc_ptr idt_desc;	/* isr.S: the limit and base of idt */
 
-	asm volatile("lidt %0" : : "m"(p));
+	asm volatile("lidt %0" : : "m"(idt_desc));
 }
 
-void setup_tss(unsigned int cpu)
+static void __attribute__((noinline)) setup_tss_slow(unsigned int cpu)
 {
 	struct tss64 *t = &tss[cpu];
 	uint64_t base = (uintptr_t)t, limit = sizeof(*t) - 1;
 	unsigned int slot = TSS_SEL(cpu) / 8, i;
 
-	if (!ist_base[cpu])
-		ist_base[cpu] = cpu ? alloc_pages_uninit(2) : boot_ist;	/* stacks: no fill */
-	if (!ist_base[cpu])
-		report_abort("no memory for the IST stacks of CPU %u", cpu);
-	memset(t, 0, sizeof(*t));
-	for (i = 0; i < NR_IST; i++)
-		t->ist[i] = (uintptr_t)ist_base[cpu] + (i + 1) * IST_STACK_SIZE;
-	t->iomap_base = sizeof(*t);	/* no I/O bitmap */
+	if (cpu) {
+		if (!ist_base[cpu])
+			ist_base[cpu] = alloc_pages_uninit(2);	/* stacks: no fill */
+		if (!ist_base[cpu])
+			report_abort("no memory for the IST stacks of CPU %u", cpu);
+		memset(t, 0, sizeof(*t));
+		for (i = 0; i < NR_IST; i++)
+			t->ist[i] = (uintptr_t)ist_base[cpu] + (i + 1) * IST_STACK_SIZE;
+		t->iomap_base = sizeof(*t);	/* no I/O bitmap */
+	}
 	/* 16-byte available 64-bit TSS descriptor (type 9, present) */
 	gdt[slot] = (limit & 0xffff) | (base & 0xffffff) << 16 |
 		    0x89ull << 40 | ((limit >> 16) & 0xf) << 48 |
@@ -91,21 +108,51 @@ void setup_tss(unsigned int cpu)
 	asm volatile("ltr %w0" : : "r"(TSS_SEL(cpu)) : "memory");
 }
 
+void setup_tss(unsigned int cpu)
+{
+	static bool boot_tr;
+
+	if (!cpu && !boot_tr) {
+		/* first time: the descriptor is assembled (cstart64.S), not busy yet */
+		boot_tr = true;
+		asm volatile("ltr %w0" : : "r"(TSS_SEL(0)) : "memory");
+		usermode_boot_cpu();
+		return;
+	}
+	setup_tss_slow(cpu);
+}
+
 void tss_set_rsp0(unsigned int cpu, uint64_t rsp)
 {
 	tss[cpu].rsp[0] = rsp;
 }
 
-/* true if [p, p+16) is inside a stack this library set up */
-static bool frame_ok(uintptr_t p, unsigned int cpu)
+uint64_t tss_get_rsp0(unsigned int cpu)
+{
+	return tss[cpu].rsp[0];
+}
+
+
+/*
+ * Which stack this library set up holds [p, p+16): 1 the boot stack, 2 the
+ * IST stacks, 3 this CPU's user stack (usermode.c); 0 none
+ */
+static int frame_stack(uintptr_t p, unsigned int cpu)
 {
 	uintptr_t lo = (uintptr_t)boot_stack, hi = (uintptr_t)boot_stack_top;
 	uintptr_t ilo = (uintptr_t)ist_base[cpu];
 	uintptr_t ihi = ilo + NR_IST * IST_STACK_SIZE;
+	uintptr_t ulo = x86_user_stack_base(cpu);
 
 	if (p & 7)
-		return false;
-	return (p >= lo && p + 16 <= hi) || (p >= ilo && p + 16 <= ihi);
+		return 0;
+	if (p >= lo && p + 16 <= hi)
+		return 1;
+	if (p >= ilo && p + 16 <= ihi)
+		return 2;
+	if (ulo && p >= ulo && p + 16 <= ulo + X86_STACK_SIZE)
+		return 3;
+	return 0;
 }
 
 static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
@@ -131,12 +178,13 @@ static void dump(struct ex_regs *r, uint64_t cr2, unsigned int cpu)
 	       r->rflags, r->cs, r->ss, read_cr0(), read_cr3(), read_cr4());
 	printf("backtrace: %#lx", r->rip);
 	/* frame: [fp] = caller's RBP, [fp+8] = return address */
-	for (depth = 0; depth < 24 && fp && frame_ok(fp, cpu); depth++) {
+	/* a chain from CPL-3 code goes on into its caller's stack (usermode.c) */
+	for (depth = 0; depth < 24 && fp && frame_stack(fp, cpu); depth++) {
 		uintptr_t next = ((uintptr_t *)fp)[0];
 		uintptr_t ret = ((uintptr_t *)fp)[1];
 
 		printf(" %#lx", ret);
-		if (next <= fp)
+		if (next <= fp && frame_stack(next, cpu) == frame_stack(fp, cpu))
 			break;
 		fp = next;
 	}

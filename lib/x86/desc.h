@@ -36,5 +36,9 @@ void setup_idt(void);
 void setup_tss(unsigned int cpu);
 /* the stack a CPL 3 -> 0 transition of cpu switches to (hypercall.c's CPL 3 caller) */
 void tss_set_rsp0(unsigned int cpu, uint64_t rsp);
+uint64_t tss_get_rsp0(unsigned int cpu);
+/* the TSSs (desc.c: struct tss64 x86_tss[MAX_CPUS]) are X86_TSS64_SIZE bytes each,
+ * RSP0 at byte 4 (usermode.c's static initialiser needs the address) */
+#define X86_TSS64_SIZE	104
 
 #endif

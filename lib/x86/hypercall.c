@@ -4,22 +4,19 @@
  * HC_COMPAT32: the registers are loaded in 64-bit mode, then LRETQ to the
  * 32-bit code segment KERNEL_CS32, where only the hypercall runs; a 32-bit
  * LRET returns to KERNEL_CS.  Everything involved (code, stack) is below
- * 4 GiB.  HC_USER: IRETQ to a DPL-3 code segment with the U bit set on the
- * identity map's entries for the first GiB; after the hypercall a HLT (#GP
- * at CPL 3) comes back to CPL 0 through the #GP handler below, which puts
- * the saved kernel RIP/RSP into the frame.  TSS.RSP0 points at a stack of
- * its own meanwhile.  Both modes restore what they changed.
+ * 4 GiB.  HC_USER: IRETQ to the library's DPL-3 code segment USER_CS
+ * (processor.h; the identity map has the U bit on every level, cstart64.S);
+ * after the hypercall a HLT (#GP at CPL 3) comes back to CPL 0 through the
+ * #GP handler below, which puts the saved kernel RIP/RSP into the frame.
+ * TSS.RSP0 points at a stack of its own meanwhile.  Both modes restore what
+ * they changed (the IRETQ to CPL 3 nulls DS and ES, and FS/GS if they hold
+ * a DPL-0 selector).
  */
 #include "vmc.h"
 #include "processor.h"
 #include "desc.h"
 #include "hypercall.h"
 
-#define USER_SLOT	(4 + 2 * (MAX_CPUS - 1))	/* GDT index of CPU 63's TSS */
-#define USER_CS		((USER_SLOT << 3) | 3)
-#define USER_DS		(((USER_SLOT + 1) << 3) | 3)
-
-extern uint64_t gdt[];
 static uint8_t user_stack[4096] __attribute__((aligned(16)));
 static uint8_t rsp0_stack[4096] __attribute__((aligned(16)));
 static volatile uint64_t kernel_rsp, kernel_resume;
@@ -30,21 +27,6 @@ static void user_gp(struct ex_regs *r)
 	r->cs = KERNEL_CS;
 	r->ss = KERNEL_DS;
 	r->rsp = kernel_rsp;
-}
-
-/* set (on) or clear the U bit on PML4[0], PDPT[0] and PD[0..511] */
-static void user_bit(bool on)
-{
-	uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xfffull);
-	uint64_t *pdpt = (uint64_t *)(pml4[0] & 0xffffffffff000ull);
-	uint64_t *pd = (uint64_t *)(pdpt[0] & 0xffffffffff000ull);
-	uint64_t *e[] = { &pml4[0], &pdpt[0] };
-
-	for (unsigned i = 0; i < 2; i++)
-		*e[i] = on ? *e[i] | 4 : *e[i] & ~4ull;
-	for (unsigned i = 0; i < 512; i++)
-		pd[i] = on ? pd[i] | 4 : pd[i] & ~4ull;
-	write_cr3(read_cr3());
 }
 
 /*
@@ -126,24 +108,24 @@ struct hc_result kvm_hypercall(enum hc_insn insn, enum hc_mode mode, uint64_t nr
 	}
 	/* HC_USER */
 	{
-		uint64_t save_cs = gdt[USER_SLOT], save_ds = gdt[USER_SLOT + 1];
 		exception_handler_t old = handle_exception(GP_VECTOR, user_gp);
+		uint64_t rsp0 = tss_get_rsp0(0);
+		uint16_t fs, gs;
 
-		gdt[USER_SLOT] = 0x00affb000000ffffull;		/* DPL 3, 64-bit code */
-		gdt[USER_SLOT + 1] = 0x00cff3000000ffffull;	/* DPL 3, data */
+		asm volatile("mov %%fs, %0\n\tmov %%gs, %1" : "=r"(fs), "=r"(gs));
 		tss_set_rsp0(0, (uintptr_t)rsp0_stack + sizeof(rsp0_stack));
-		user_bit(true);
 		if (insn == HC_VMCALL)
 			HC_USER_ASM("vmcall");
 		else
 			HC_USER_ASM("vmmcall");
-		asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs\n\tmov %0, %%gs"
-			     : : "r"(KERNEL_DS));
-		user_bit(false);
-		tss_set_rsp0(0, 0);
+		asm volatile("mov %0, %%ds\n\tmov %0, %%es" : : "r"(KERNEL_DS));
+		/* a DPL-0 FS/GS was nulled; a null one (the library's) is left alone */
+		if (fs)
+			asm volatile("mov %0, %%fs" : : "r"(fs));
+		if (gs)
+			asm volatile("mov %0, %%gs" : : "r"(gs));
+		tss_set_rsp0(0, rsp0);
 		handle_exception(GP_VECTOR, old);
-		gdt[USER_SLOT] = save_cs;
-		gdt[USER_SLOT + 1] = save_ds;
 	}
 	res.ret = ret;
 	res.at = at;

@@ -26,12 +26,18 @@
 	movl %eax, %cr0
 .endm
 
-/* DS, ES, SS, FS, GS = sel (clobbers EAX); for 32- and 64-bit code */
+/*
+ * DS, ES, SS = sel, FS = GS = 0 (the null selector; clobbers EAX); for 32-
+ * and 64-bit code.  FS and GS stay null so that an IRETQ to CPL 3
+ * (lib/x86/usermode.c) has no DPL-0 selector to null in them, which on
+ * Intel would also clear a base a test set through the MSRs.
+ */
 .macro LOAD_DATA_SEGS sel
 	movl \sel, %eax
 	movl %eax, %ds
 	movl %eax, %es
 	movl %eax, %ss
+	xorl %eax, %eax
 	movl %eax, %fs
 	movl %eax, %gs
 .endm

@@ -19,6 +19,18 @@
 #define KERNEL_CS32	0x18	/* 32-bit code */
 #define TSS_SEL(cpu)	(0x20 + 16 * (cpu))
 #define MAX_CPUS	64
+/* after the TSS slots: DPL-3 64-bit code and data (lib/x86/usermode.c) */
+#define USER_CS		((0x20 + 16 * MAX_CPUS) | 3)
+#define USER_DS		((0x20 + 16 * MAX_CPUS + 8) | 3)
+/*
+ * The vector CPL-3 library code returns to CPL 0 through: #BP (INT3).  Its
+ * IDT gate has DPL 3 (isr.S), and an INT3 at the one return site of
+ * usermode.c with CS = USER_CS ends a user_call(); every other #BP goes to
+ * the handler, the fault API or the dump as before.  Not a free vector:
+ * on kvm_pvm an INT n from CPL 3 with n other than 3 is a #UD (measured),
+ * INT3 is delivered through the guest's IDT.
+ */
+#define USER_RET_VECTOR	3
 
 #define X86_CR0_PE	(1ul << 0)
 #define X86_CR0_MP	(1ul << 1)
@@ -40,6 +52,7 @@
 #define X86_CR4_OSXSAVE	(1ul << 18)
 #define X86_CR4_SMEP	(1ul << 20)
 #define X86_CR4_SMAP	(1ul << 21)
+#define X86_CR4_PKE	(1ul << 22)
 
 #define X86_EFLAGS_CF	(1ul << 0)
 #define X86_EFLAGS_FIXED (1ul << 1)

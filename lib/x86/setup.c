@@ -27,6 +27,7 @@
 #include "desc.h"
 #include "efi-boot.h"
 #include "sev.h"
+#include "usermode.h"
 
 #define MB_BOOT_MAGIC	0x2BADB002
 #define MBI_MEM		(1u << 0)
@@ -75,8 +76,30 @@ static void boot_fail(const char *why, uint64_t v)
 	exit(VMC_STATUS_ERROR);
 }
 
+/*
+ * The parsing half of the boot (command line, memory map, allocator, argv):
+ * pure computation, run through x86_user_call (at CPL 3 where it can:
+ * usermode.c).  A failure is recorded here and reported by the caller at
+ * CPL 0 (boot_fail prints and exits through port I/O).
+ */
+struct boot_job {
+	const struct mb_info *mbi;		/* multiboot, or */
+	const struct vmc_efi_boot *efi;		/* x86_64-efi */
+	const char *why;			/* NULL: no failure */
+	uint64_t v;
+};
+
+static long boot_parse(void *p);
+
+static bool job_fail(struct boot_job *j, const char *why, uint64_t v)
+{
+	j->why = why;
+	j->v = v;
+	return false;
+}
+
 /* RAM from the image end to the end of the available region holding it */
-static void setup_memory(const struct mb_info *mbi)
+static bool setup_memory(struct boot_job *j, const struct mb_info *mbi)
 {
 	uint64_t img = (uintptr_t)__image_end, free_end = 0;
 
@@ -92,21 +115,22 @@ static void setup_memory(const struct mb_info *mbi)
 					free_end = m->base + m->len;
 			}
 			if (m->size < 20)
-				boot_fail("bad multiboot mmap entry size", m->size);
+				return job_fail(j, "bad multiboot mmap entry size", m->size);
 			p += m->size + 4;
 		}
 	} else if (mbi->flags & MBI_MEM) {
 		ram_bytes = ((uint64_t)mbi->mem_lower + mbi->mem_upper) * 1024;
 		free_end = 0x100000 + (uint64_t)mbi->mem_upper * 1024;
 	} else {
-		boot_fail("multiboot info has neither mmap nor mem_upper, flags",
-			  mbi->flags);
+		return job_fail(j, "multiboot info has neither mmap nor mem_upper, flags",
+				mbi->flags);
 	}
 	if (free_end > FOUR_GIB)
 		free_end = FOUR_GIB;
 	if (free_end <= img)
-		boot_fail("no RAM after the image, image end", img);
+		return job_fail(j, "no RAM after the image, image end", img);
 	alloc_init(img, free_end);
+	return true;
 }
 
 /* four characters as the little-endian word a 4-byte load of them gives */
@@ -151,13 +175,13 @@ static char *word_end(char *p)
 	return p;
 }
 
-static void setup_cmdline(const char *src)
+static bool setup_cmdline(struct boot_job *j, const char *src)
 {
 	char *p = cmdline_copy, *word, *base;
 	size_t n = strnlen(src, sizeof(cmdline_copy));
 
 	if (n == sizeof(cmdline_copy))
-		boot_fail("command line too long, bytes", n);
+		return job_fail(j, "command line too long, bytes", n);
 	memcpy(cmdline_copy, src, n + 1);
 
 	/* first word: the payload path */
@@ -208,7 +232,7 @@ found:
 		__builtin_memcpy(&w, test_name + n - 5, 4);
 		if (w == SFX4(".fla") && test_name[n - 1] == 't') {
 			test_name[n - 5] = '\0';
-			return;
+			return true;
 		}
 	}
 	if (n >= 4) {
@@ -218,6 +242,7 @@ found:
 		if (w == SFX4(".elf") || w == SFX4(".efi"))
 			test_name[n - 4] = '\0';
 	}
+	return true;
 }
 
 void setup_x86(uint32_t magic, uint32_t info);
@@ -225,18 +250,19 @@ void setup_x86(uint32_t magic, uint32_t info)
 {
 	const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)info;
 
+	struct boot_job j = { .mbi = mbi };
+
 	setup_idt();
 	setup_tss(0);
 	if (magic != MB_BOOT_MAGIC)
 		boot_fail("EAX is not the multiboot magic 0x2BADB002", magic);
-	setup_cmdline((mbi->flags & MBI_CMDLINE) ? (const char *)(uintptr_t)mbi->cmdline : "");
-	setup_memory(mbi);
-	__argv[0] = test_name;
-	__argc = 1 + parse_cmdline(args_start, __argv + 1, MAX_ARGS);
+	x86_user_call(boot_parse, &j);
+	if (j.why)
+		boot_fail(j.why, j.v);
 }
 
 /* RAM from the image end to the end of the usable EFI region holding it */
-static void setup_memory_efi(const struct vmc_efi_boot *b)
+static bool setup_memory_efi(struct boot_job *j, const struct vmc_efi_boot *b)
 {
 	uint64_t img = (uintptr_t)__image_end, free_end = 0;
 	uint32_t n = b->nmem > VMC_EFI_MAX_MEM ? VMC_EFI_MAX_MEM : b->nmem;
@@ -253,13 +279,36 @@ static void setup_memory_efi(const struct vmc_efi_boot *b)
 	if (free_end > FOUR_GIB)
 		free_end = FOUR_GIB;
 	if (free_end <= img)
-		boot_fail("no usable EFI memory after the image, image end", img);
+		return job_fail(j, "no usable EFI memory after the image, image end", img);
 	alloc_init(img, free_end);
+	return true;
+}
+
+/* the command line, the memory map, argv (struct boot_job) */
+static long boot_parse(void *p)
+{
+	struct boot_job *j = p;
+	const struct mb_info *mbi = j->mbi;
+	bool ok;
+
+	if (mbi)
+		ok = setup_cmdline(j, (mbi->flags & MBI_CMDLINE) ?
+				   (const char *)(uintptr_t)mbi->cmdline : "") &&
+		     setup_memory(j, mbi);
+	else
+		ok = setup_cmdline(j, j->efi->cmdline) && setup_memory_efi(j, j->efi);
+	if (!ok)
+		return -1;
+	__argv[0] = test_name;
+	__argc = 1 + parse_cmdline(args_start, __argv + 1, MAX_ARGS);
+	return 0;
 }
 
 void setup_x86_efi(const struct vmc_efi_boot *b);
 void setup_x86_efi(const struct vmc_efi_boot *b)
 {
+	struct boot_job j = { .efi = b };
+
 	setup_idt();
 	/* page tables first: under SEV every later access needs the C-bit right */
 	sev_boot_init(b);
@@ -267,8 +316,7 @@ void setup_x86_efi(const struct vmc_efi_boot *b)
 	if (b->magic != VMC_EFI_BOOT_MAGIC || b->version != VMC_EFI_VERSION)
 		boot_fail("bad x86_64-efi hand-off block, magic", b->magic);
 	efi_boot_info = b;
-	setup_cmdline(b->cmdline);
-	setup_memory_efi(b);
-	__argv[0] = test_name;
-	__argc = 1 + parse_cmdline(args_start, __argv + 1, MAX_ARGS);
+	x86_user_call(boot_parse, &j);
+	if (j.why)
+		boot_fail(j.why, j.v);
 }

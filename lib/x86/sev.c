@@ -37,6 +37,7 @@
 #define VC_VECTOR	29
 #define PTE_P		(1ull << 0)
 #define PTE_RW		(1ull << 1)
+#define PTE_U		(1ull << 2)	/* as cstart64.S maps (usermode.c) */
 #define PTE_PS		(1ull << 7)
 #define ADDR_MASK	0x000ffffffffff000ull
 
@@ -196,8 +197,8 @@ int sev_set_page_encrypted(uintptr_t va, bool enc)
 		pt = split_pt[nsplit];
 		split_va[nsplit++] = base;
 		for (i = 0; i < 512; i++)
-			pt[i] = (base + i * 4096ull) | cmask | PTE_P | PTE_RW;
-		*pde = ((uintptr_t)pt & ADDR_MASK) | cmask | PTE_P | PTE_RW;
+			pt[i] = (base + i * 4096ull) | cmask | PTE_P | PTE_RW | PTE_U;
+		*pde = ((uintptr_t)pt & ADDR_MASK) | cmask | PTE_P | PTE_RW | PTE_U;
 		write_cr3(read_cr3());
 	}
 	i = (va >> 12) & 511;

@@ -5,6 +5,7 @@
 #include "processor.h"
 #include "desc.h"
 #include "smp.h"
+#include "usermode.h"
 
 #define APIC_SVR	0xf0
 #define APIC_ICR_LO	0x300
@@ -66,6 +67,7 @@ void smp_ap_main(void)
 	x86_stack_tag(smp_ap_stack - X86_STACK_SIZE, id);
 	setup_idt();
 	setup_tss(id);
+	usermode_init_cpu(id, false);	/* its user stack (usermode.c) */
 	bool was = mbox[id].online;
 
 	/* online first: a CPU that sees the count may use the mailbox at once */
@@ -111,6 +113,7 @@ unsigned int smp_init(unsigned int ncpus)
 	*(uint32_t *)(tramp + (tr_cr3 - smp_tramp_start)) = (uint32_t)read_cr3();
 	/* the boot CPU's stack tag, before smp_id() starts to look at it */
 	x86_stack_tag((uintptr_t)boot_stack, cpuid_apic_id() % MAX_CPUS);
+	usermode_init_cpu(cpuid_apic_id() % MAX_CPUS, true);	/* and of its user stack */
 	x86_cpus_online = ncpus;	/* smp_id() now reads the stack tags */
 	apic_write(APIC_SVR, 0x1ff);
 	_Static_assert((PAGE_SIZE << AP_STACK_ORDER) == X86_STACK_SIZE, "AP stack size");

@@ -47,11 +47,12 @@ stat() {
 	REPLY=$(sed -n "s/^$2=//p" "$T/$1.stats" 2>/dev/null | head -n 1)
 }
 
-# mask FILE -> FILE.masked: every run of digits (and hex digits next to
-# them) becomes '#'.  sed over the file: linear, no shell string operations
-# on guest bytes.
+# mask FILE -> FILE.masked: every 0x-prefixed hex number and every run of
+# digits (and hex digits next to them) becomes '#' (a 0x number with no
+# decimal digit after the prefix, e.g. a timer count 0xbfffff, included).
+# sed over the file: linear, no shell string operations on guest bytes.
 mask() {
-	LC_ALL=C sed -E 's/(0x)?[0-9a-fA-F]*[0-9][0-9a-fA-F]*/#/g' "$1" >"$1.masked"
+	LC_ALL=C sed -E 's/0x[0-9a-fA-F]+|[0-9a-fA-F]*[0-9][0-9a-fA-F]*/#/g' "$1" >"$1.masked"
 }
 
 # a boot header with a bad entry64: exit 2, the header named (the harness

@@ -309,11 +309,18 @@ static bool ans_exc_inject(const void *b, int r)
 	return r == 0 && in->set_ret == 0 && in->get_ret == 0 && no_exception(&in->got);
 }
 
+/*
+ * nothing injected or pending; nr, has_error_code and error_code are not
+ * looked at: KVM_GET_VCPU_EVENTS reports the last exception's vector and
+ * error code whether or not one is pending (kvm_vcpu_ioctl_x86_get_vcpu_events,
+ * arch/x86/kvm/x86.c), and the library takes a #BP at every CPL-3 call's
+ * end (lib/x86/usermode.c)
+ */
 static bool ans_exc_get(const void *b, int r)
 {
 	const struct vmc_exc_get *g = b;
 
-	return r == 0 && g->get_ret == 0 && no_exception(&g->got);
+	return r == 0 && g->get_ret == 0 && !g->got.injected && !g->got.pending;
 }
 
 /* __kvm_set_memory_region: a GPA not page aligned is -EINVAL */

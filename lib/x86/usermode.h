@@ -1,0 +1,28 @@
+/*
+ * x86: run pure computation at CPL 3 (usermode.c has the rules).
+ */
+#ifndef VMC_X86_USERMODE_H
+#define VMC_X86_USERMODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * fn(arg) at CPL 3 when the library's state allows it, else directly; the
+ * result either way.  fn must not execute privileged instructions or port
+ * I/O (no console output: format into a buffer instead), nor enable
+ * interrupts.
+ */
+long x86_user_call(long (*fn)(void *), void *arg);
+/* lowest address of cpu's user stack (0: none); for the dump's backtrace */
+uintptr_t x86_user_stack_base(unsigned int cpu);
+/*
+ * desc.c, when the boot CPU's TR is loaded: user calls may start (before
+ * it a CPL 3 -> 0 event would take RSP0 from whatever TSS TR names: on
+ * x86_64-efi the firmware's)
+ */
+void usermode_boot_cpu(void);
+/* smp.c: a user stack for cpu (boot: the static one, for the boot CPU's APIC id) */
+void usermode_init_cpu(unsigned int cpu, bool boot);
+
+#endif
