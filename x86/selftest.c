@@ -392,6 +392,12 @@ static long user_format_ac(void *arg)
 	return snprintf(arg, 32, "%s %d %#lx", "cpl3", -7, 0xabcul);
 }
 
+static long user_rflags(void *arg)
+{
+	(void)arg;
+	return read_rflags();
+}
+
 /* HLT at CPL 3: #GP(0), through the expected-fault API */
 static long user_hlt(void *arg)
 {
@@ -512,6 +518,14 @@ static void check_usermode(void)
 	       "RFLAGS (but the arithmetic flags) is put back though CPL 3 cleared AC (%#lx, was %#lx)",
 	       fl1, fl0);
 	report(n == 13 && !strcmp(buf, "cpl3 -7 0xabc"), "its text is right (%d \"%s\")", n, buf);
+	/* AC would make CPL-3 accesses alignment-checked under CR0.AM: the call runs without it */
+	write_rflags(read_rflags() | X86_EFLAGS_AC);
+	r = x86_user_call(user_rflags, NULL);
+	fl1 = read_rflags();
+	write_rflags(read_rflags() & ~X86_EFLAGS_AC);
+	report(!(r & X86_EFLAGS_AC) && (fl1 & X86_EFLAGS_AC),
+	       "the function runs with AC clear, the caller's AC comes back (CPL 3 %#lx, after %#lx)",
+	       r, fl1);
 
 	cs = x86_user_call(user_nested, NULL);
 	r = x86_user_call(user_cs, NULL);
@@ -532,6 +546,13 @@ static void check_usermode(void)
 	report(cs == KERNEL_CS && r == KERNEL_DS,
 	       "with FS = %#x the call is direct and FS is untouched (CS %#lx, FS %#lx)",
 	       KERNEL_DS, cs, r);
+	/* DS = 0 (legal in 64-bit mode): the way back would load KERNEL_DS, so direct */
+	asm volatile("mov %0, %%ds" : : "r"((uint16_t)0));
+	cs = x86_user_call(user_cs, NULL);
+	r = read_sel(0);
+	asm volatile("mov %0, %%ds" : : "r"((uint16_t)KERNEL_DS));
+	report(cs == KERNEL_CS && r == 0,
+	       "with DS = 0 the call is direct and DS is untouched (CS %#lx, DS %#lx)", cs, r);
 	check_user_guards();
 	report_prefix_pop();
 }

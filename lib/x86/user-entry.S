@@ -9,7 +9,8 @@
  *    else x86_user_cpu();
  *  - the checks: a user stack (its top is 0 while a call is in progress,
  *    so a nested call -- fn printing, or a fault's dump -- is direct),
- *    RFLAGS.IF = 0, CS = KERNEL_CS, FS = GS = 0, IDTR = idt_desc, GDTR =
+ *    RFLAGS.IF = 0, CS = KERNEL_CS, FS = GS = 0, DS = ES = SS = KERNEL_DS
+ *    (the way back reloads them), IDTR = idt_desc, GDTR =
  *    gdt_desc, CR3 = pt_pml4, CR4 without SMEP/SMAP/PKE; any miss: a plain
  *    tail call fn(arg);
  *  - saves RFLAGS, the struct's pointer and stack top, the caller's
@@ -18,7 +19,7 @@
  *    TSS.RSP0 at it (an event at CPL 3 lands right below the saved words:
  *    the CPU aligns RSP0 down to 16 and pushes its frame there), and
  *    IRETQs to USER_CS:user_tramp on the user stack with the caller's
- *    RFLAGS;
+ *    RFLAGS less AC (alignment checks, with CR0.AM, apply at CPL 3 only);
  *  - at CPL 3, user_tramp calls fn(arg), then INT3 (USER_RET_VECTOR,
  *    processor.h).  The #BP stub (isr.S) sees the frame -- saved RIP
  *    x86_user_ret_site, CS USER_CS -- and jumps to x86_user_return, which
@@ -35,6 +36,7 @@
 #define USER_CS		((0x20 + 16 * MAX_CPUS) | 3)	/* processor.h */
 #define USER_DS		((0x20 + 16 * MAX_CPUS + 8) | 3)
 #define EFLAGS_IF	0x200
+#define EFLAGS_AC	0x40000
 #define CR4_SMEP_SMAP_PKE	0x700000
 #define UC_STACK	0	/* struct user_cpu (usermode.c) */
 #define UC_RSP0		8
@@ -57,6 +59,15 @@ x86_user_call:
 	movw %fs, %r8w
 	orw %r8w, %ax
 	movw %gs, %r8w
+	orw %r8w, %ax
+	movw %ds, %r8w			/* DS = ES = SS = KERNEL_DS: the way back */
+	xorw $KERNEL_DS, %r8w		/* reloads those three with it */
+	orw %r8w, %ax
+	movw %es, %r8w
+	xorw $KERNEL_DS, %r8w
+	orw %r8w, %ax
+	movw %ss, %r8w
+	xorw $KERNEL_DS, %r8w
 	orw %r8w, %ax
 	jnz 6f
 	sidt (%rsp)			/* limit and base bits 0..47: one qword */
@@ -84,7 +95,8 @@ x86_user_call:
 	movq %rsp, (%r8)		/* TSS.RSP0: 16-byte aligned, so exact */
 	pushq $USER_DS			/* SS */
 	pushq %rdx			/* RSP: the user stack */
-	pushq 48(%rsp)			/* RFLAGS: the caller's (IF = 0) */
+	pushq 48(%rsp)			/* RFLAGS: the caller's (IF = 0), */
+	andl $~EFLAGS_AC, (%rsp)	/* without AC (CR0.AM would check at CPL 3 only) */
 	pushq $USER_CS
 	pushq $user_tramp
 	movq %rdi, %rax

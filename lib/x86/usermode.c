@@ -15,7 +15,10 @@
  * #BP as the way back); MOV from CS at CPL 3 reads the host's 0x33, not
  * USER_CS (CS.RPL is still 3); its IRETQ to CPL 3 leaves DS/ES as they
  * were (the SDM nulls DPL-0 data selectors; the reload below is needed
- * elsewhere: QEMU TCG nulls them).
+ * elsewhere: QEMU TCG nulls them); PUSHF at CPL 3 shows IF = 1 although
+ * the IRETQ image had IF = 0, yet a LAPIC timer interrupt pending before
+ * the call is still held until the caller's STI (-smp 2, a 20M-iteration
+ * CPL-3 loop).
  *
  * What it needs, all set up by the library (cstart64.S, desc.c, isr.S): the
  * U bit on every level of the identity map, the DPL-3 segments USER_CS and
@@ -30,7 +33,8 @@
  * these holds: no user stack on this CPU; this CPU is already inside a
  * user call (fn itself calls printf, or an exception handler prints while
  * CPL-3 code faulted); RFLAGS.IF = 1 (no interrupts at CPL 3); CS is not
- * KERNEL_CS; FS or GS is not null; IDTR or GDTR is not the library's; CR3
+ * KERNEL_CS; FS or GS is not null; DS, ES or SS is not KERNEL_DS (the way
+ * back reloads them with it); IDTR or GDTR is not the library's; CR3
  * is not the library's identity map (a test's own tables need not have U);
  * CR4 has SMEP, SMAP or PKE (on SVM that CR4 read is an exit).
  *
