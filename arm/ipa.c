@@ -29,6 +29,9 @@
 #include "arm64.h"
 
 #define SZ_4G (1UL << 32)
+#define PAT_LAST	0xa5a5a5a5deadbeefUL	/* the last RAM page (~ in its last word) */
+#define PAT_4G		0x5a5a5a5a01234567UL	/* the first page above 4 GiB */
+#define PAT_FIRST	0x1111111111111111UL	/* a page alloc_page() gave: must not change */
 
 static unsigned int bits_for(uint64_t top)
 {
@@ -50,20 +53,24 @@ static long arg_val(int argc, char **argv, const char *key)
 	return -1;
 }
 
-static bool pattern_ok(uint64_t pa, uint64_t pat)
+/* write pat / ~pat to the first / last word of the page at pa; store what reads back */
+static bool pattern_ok(uint64_t pa, uint64_t pat, uint64_t *lo, uint64_t *hi)
 {
 	volatile uint64_t *p = (volatile uint64_t *)pa;
 
 	p[0] = pat;
 	p[511] = ~pat;
 	dsb(sy);
-	return p[0] == pat && p[511] == ~pat;
+	*lo = p[0];
+	*hi = p[511];
+	return *lo == pat && *hi == ~pat;
 }
 
 static void check_ram(void)
 {
-	uint64_t top = 0, base = 0, last;
+	uint64_t top = 0, base = 0, last, lo, hi, f;
 	volatile uint64_t *first;
+	bool ok;
 	unsigned int i;
 
 	report_prefix_push("ram");
@@ -77,15 +84,22 @@ static void check_ram(void)
 	last = top - PAGE_SIZE;
 	first = alloc_page();
 	if (first)
-		*first = 0x1111111111111111UL;
-	report(pattern_ok(last, 0xa5a5a5a5deadbeefUL) && (!first || *first == 0x1111111111111111UL),
+		*first = PAT_FIRST;
+	ok = pattern_ok(last, PAT_LAST, &lo, &hi);
+	f = first ? *first : 0;
+	report(ok && (!first || f == PAT_FIRST),
 	       "the last RAM page %#lx (RAM %#lx..%#lx) keeps its pattern and does not alias "
-	       "another RAM page", last, base, top);
-	if (base < SZ_4G && top > SZ_4G + PAGE_SIZE)
-		report(pattern_ok(SZ_4G, 0x5a5a5a5a01234567UL) &&
-		       (!first || *first == 0x1111111111111111UL),
-		       "the first page above 4 GiB keeps its pattern (no 32-bit truncation)");
-	else
+	       "another RAM page (read %#lx/%#lx, want %#lx/~; page %#lx from alloc_page() "
+	       "holds %#lx, want %#lx)", last, base, top, lo, hi, PAT_LAST,
+	       (unsigned long)first, f, PAT_FIRST);
+	if (base < SZ_4G && top > SZ_4G + PAGE_SIZE) {
+		ok = pattern_ok(SZ_4G, PAT_4G, &lo, &hi);
+		f = first ? *first : 0;
+		report(ok && (!first || f == PAT_FIRST),
+		       "the first page above 4 GiB keeps its pattern (no 32-bit truncation) (read "
+		       "%#lx/%#lx, want %#lx/~; page %#lx from alloc_page() holds %#lx)",
+		       lo, hi, PAT_4G, (unsigned long)first, f);
+	} else
 		report_skip("RAM above 4 GiB (RAM ends at %#lx: run with -m 4G or more, "
 			    "cfg arm64-ipa-4g)", top);
 	if (first)

@@ -58,7 +58,10 @@ static void check_version_features(void)
 	if (dt.psci_1_0)
 		report(v >= 0x10000, "/psci says arm,psci-1.0: PSCI_VERSION major >= 1 (%#lx)", v);
 	else
-		report_skip("PSCI_VERSION major >= 1 (the DT's /psci does not claim arm,psci-1.0)");
+		report_skip("PSCI_VERSION major >= 1 (needs /psci compatible \"arm,psci-1.0\", which "
+			    "QEMU >= 7.0 writes: under TCG always, under KVM when the host's "
+			    "KVM_REG_ARM_PSCI_VERSION is >= 1.0 (Linux >= 4.16); this DT: "
+			    "psci-0.2 %d, PSCI_VERSION %ld.%ld)", dt.psci_0_2, v >> 16, v & 0xffff);
 	report_prefix_pop();
 
 	report_prefix_push("features");

@@ -248,7 +248,8 @@ static void check_faults(void)
 	check_fault("BRK #7", f, EC_BRK64, 0x7, 0x1ffffff, w.insn);
 
 	f = fault_take();
-	report(!f.raised && !f.vector, "fault_take() cleared the record");
+	report(!f.raised && !f.vector, "fault_take() cleared the record (raised %d, EC %#x)",
+	       f.raised, f.vector);
 	report_prefix_pop();
 }
 

@@ -214,7 +214,9 @@ void classify(long rc, bool timed_out, int interrupted, double secs, double tmo)
 	if (!strcmp(status, "PASS")) {
 		set("PASS", "%s", "");
 	} else if (!strcmp(status, "SKIP")) {
-		set("SKIP", "%s", n == 0 ? "no checks ran" : *st.firstskip ? st.firstskip : "every check skipped");
+		set("SKIP", "%s", n == 0 ? "no check ran and no SKIP reason was printed (SUMMARY: 0 tests): "
+		    "a test bug, each of its paths must report() or report_skip() what it needs"
+		    : *st.firstskip ? st.firstskip : "every check skipped");
 	} else {
 		bool all = st.nfails > 0 && st.nfails == f && st.nfails <= MAX_FAILS && !st.xpass;
 		set("FAIL", "%ld failed", f);

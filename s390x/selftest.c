@@ -191,7 +191,8 @@ static void check_faults(void)
 
 	/* the record is cleared by fault_take() */
 	f = fault_take();
-	report(!f.raised && !f.vector, "fault_take() cleared the record");
+	report(!f.raised && !f.vector, "fault_take() cleared the record (raised %d, code %#x)",
+	       f.raised, f.vector);
 	report_prefix_pop();
 }
 

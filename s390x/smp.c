@@ -28,26 +28,47 @@ static void spin(void)
 		counter++;
 }
 
-/* wait (bounded) until the counter moves; returns whether it did */
-static bool counter_moves(void)
+/*
+ * wait (bounded) until the counter moves; returns whether it did, with the
+ * value it started from and the last value it read
+ */
+static bool counter_moves(uint64_t *before, uint64_t *after)
 {
-	uint64_t c = counter;
+	uint64_t c = counter, now = c;
 	long i;
 
-	for (i = 0; i < 50000000; i++)
-		if (counter != c)
-			return true;
-	return false;
+	for (i = 0; i < 50000000; i++) {
+		now = counter;
+		if (now != c)
+			break;
+	}
+	*before = c;
+	*after = now;
+	return now != c;
 }
 
-static bool counter_still(void)
+/* spin a while; returns whether the counter stayed, with both readings */
+static bool counter_still(uint64_t *before, uint64_t *after)
 {
 	uint64_t c = counter;
 	volatile long i;
 
 	for (i = 0; i < 2000000; i++)
 		;
-	return counter == c;
+	*before = c;
+	*after = counter;
+	return *after == c;
+}
+
+/* SIGP STOP, then SENSE until stopped (bounded); the check shows what was seen */
+static void check_stop(uint16_t addr)
+{
+	int stop_cc, sense_cc;
+	uint32_t status;
+	bool ok = smp_cpu_stop_seen(addr, &stop_cc, &sense_cc, &status);
+
+	report(ok, "SIGP STOP accepted and SENSE then shows stopped (STOP cc %d; last SENSE "
+	       "cc %d, status %#x)", stop_cc, sense_cc, status);
 }
 
 static void check_sense(uint16_t addr, bool stopped, const char *when)
@@ -100,7 +121,7 @@ int main(void)
 {
 	uint16_t self = stap(), other = 0xffff, nobody;
 	uint32_t status = 0;
-	uint64_t c0;
+	uint64_t c0, c1;
 	unsigned int i;
 	bool ok;
 	int cc;
@@ -136,36 +157,36 @@ int main(void)
 	report_prefix_push("restart");
 	cc = smp_cpu_run(other, spin);
 	report(cc == 0, "SIGP SET PREFIX and SIGP RESTART accepted (%d)", cc);
-	c0 = counter;
-	ok = counter_moves();
+	ok = counter_moves(&c0, &c1);
 	report(ok, "the restarted CPU runs (its counter moves) (counter %lu, then %lu)",
-	       (unsigned long)c0, (unsigned long)counter);
+	       (unsigned long)c0, (unsigned long)c1);
 	check_sense(other, false, "on the running CPU");
 	check_running(other, true, "on the spinning CPU");
 	report_prefix_pop();
 
 	report_prefix_push("stop");
-	report(smp_cpu_stop_wait(other), "SIGP STOP accepted and SENSE then shows stopped");
-	report(counter_still(), "the stopped CPU does not run (counter %lu stays)",
-	       (unsigned long)counter);
+	check_stop(other);
+	ok = counter_still(&c0, &c1);
+	report(ok, "the stopped CPU does not run (counter stays: %lu, then %lu)",
+	       (unsigned long)c0, (unsigned long)c1);
 	check_running(other, false, "on the stopped CPU");
 	report_prefix_pop();
 
 	report_prefix_push("start");
 	cc = sigp_retry(other, SIGP_START, 0, &status);
 	report(cc == SIGP_CC_ACCEPTED, "SIGP START accepted (cc %d, status %#x)", cc, status);
-	c0 = counter;
-	ok = counter_moves();
+	ok = counter_moves(&c0, &c1);
 	report(ok, "the CPU resumes where it stopped (its counter moves) (counter %lu, then %lu)",
-	       (unsigned long)c0, (unsigned long)counter);
+	       (unsigned long)c0, (unsigned long)c1);
 	check_sense(other, false, "after START");
 	check_running(other, true, "after START");
 	report_prefix_pop();
 
 	report_prefix_push("stop again");
-	report(smp_cpu_stop_wait(other), "SIGP STOP accepted and SENSE then shows stopped");
-	report(counter_still(), "the stopped CPU does not run (counter %lu stays)",
-	       (unsigned long)counter);
+	check_stop(other);
+	ok = counter_still(&c0, &c1);
+	report(ok, "the stopped CPU does not run (counter stays: %lu, then %lu)",
+	       (unsigned long)c0, (unsigned long)c1);
 	check_sense(other, true, "after the second STOP");
 	check_running(other, false, "after the second STOP");
 	report_prefix_pop();

@@ -10,6 +10,7 @@ set -u
 # The one list.  Add a package here with a word on what needs it.
 PACKAGES=(
 	make gcc binutils          # host build
+	libc6-dev                  # host build: libc headers, crt*.o, libc.a (static harness, runner tools)
 	libelf-dev zlib1g-dev      # harness ELF loader; static harness (vmtest) links libelf.a + libz.a
 	linux-libc-dev             # KVM UAPI headers for the harness
 	qemu-system-x86            # x86_64 tests (qemu-system-data brings qboot.rom)

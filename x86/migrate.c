@@ -181,6 +181,39 @@ static void fpu_setup(void)
 	}
 }
 
+/* an 80-bit x87 value as stored by FSTPT: sign+exponent (bytes 8-9), mantissa (0-7) */
+static uint16_t f80_se(const uint8_t *v)
+{
+	return (uint16_t)(v[8] | v[9] << 8);
+}
+
+static uint64_t f80_mant(const uint8_t *v)
+{
+	uint64_t m;
+
+	memcpy(&m, v, 8);
+	return m;
+}
+
+/*
+ * what a vector check saw: "all equal" when bad is 16, else the first
+ * register that differs and its first differing byte (got, want)
+ */
+static const char *vec_diff(unsigned bad, const uint8_t *want, const uint8_t *got,
+			    unsigned len, const char *reg)
+{
+	static char buf[96];
+	unsigned b = 0;
+
+	if (bad >= 16)
+		return "all 16 equal";
+	while (b + 1 < len && got[b] == want[b])
+		b++;
+	snprintf(buf, sizeof(buf), "first mismatch %s%u byte %u: got %#x, want %#x",
+		 reg, bad, b, got[b], want[b]);
+	return buf;
+}
+
 static void fpu_across_migration(int round)
 {
 	static const uint8_t st_a[10] = { 0x00, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0x3f };	/* 1.5 */
@@ -215,22 +248,42 @@ static void fpu_across_migration(int round)
 	asm volatile("fnstcw %0\n\tfstpt %1\n\tfstpt %2" : "=m"(cw_out), "=m"(b_out), "=m"(a_out));
 	report(cw_out == cw, "x87 control word 0x%x survives (got 0x%x)", cw, cw_out);
 	report(!memcmp(a_out, st_a, 10) && !memcmp(b_out, st_b, 10),
-	       "x87 ST0/ST1 hold the two 80-bit values the guest pushed");
+	       "x87 ST0/ST1 hold the two 80-bit values the guest pushed (ST0 %04x:%016lx, "
+	       "want %04x:%016lx; ST1 %04x:%016lx, want %04x:%016lx)",
+	       f80_se(b_out), f80_mant(b_out), f80_se(st_b), f80_mant(st_b),
+	       f80_se(a_out), f80_mant(a_out), f80_se(st_a), f80_mant(st_a));
 	if (avx_now) {
+		unsigned bad = 16;
 		bool ok = true;
 
-		for (unsigned i = 0; i < 16; i++)
-			ok &= !memcmp(vec_in + i * 32, vec_out + i * 32, width);
-		report(ok, "YMM0-15 (all 256 bits) hold what the guest loaded");
+		for (unsigned i = 0; i < 16; i++) {
+			bool same = !memcmp(vec_in + i * 32, vec_out + i * 32, width);
+
+			ok &= same;
+			if (!same && bad == 16)
+				bad = i;
+		}
+		report(ok, "YMM0-15 (all 256 bits) hold what the guest loaded (%s)",
+		       vec_diff(bad, vec_in + bad * 32, vec_out + bad * 32, width, "YMM"));
 	} else {
+		unsigned in_step = have_avx ? 32 : 16, bad = 16;
 		bool ok = true;
 
-		for (unsigned i = 0; i < 16; i++)
-			ok &= !memcmp(vec_in + i * (have_avx ? 32 : 16), vec_out + i * 16, 16);
-		report(ok, "XMM0-15 hold what the guest loaded (no AVX: YMM not checked)");
+		for (unsigned i = 0; i < 16; i++) {
+			bool same = !memcmp(vec_in + i * in_step, vec_out + i * 16, 16);
+
+			ok &= same;
+			if (!same && bad == 16)
+				bad = i;
+		}
+		report(ok, "XMM0-15 hold what the guest loaded (no AVX: YMM not checked) (%s)",
+		       vec_diff(bad, vec_in + bad * in_step, vec_out + bad * 16, 16, "XMM"));
 	}
-	if (check_xcr0)
-		report(xgetbv0() == xcr0, "XCR0 0x%lx survives (got 0x%lx)", xcr0, xgetbv0());
+	if (check_xcr0) {
+		uint64_t got = xgetbv0();
+
+		report(got == xcr0, "XCR0 0x%lx survives (got 0x%lx)", xcr0, got);
+	}
 }
 
 /* ---- control, debug registers, MSRs, TSC ---- */

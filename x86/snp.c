@@ -309,6 +309,19 @@ static void *scratch_block(unsigned int order)
 	return alloc_pages(order);
 }
 
+/* why scratch_block(order) gave NULL: what it searched (for the failure message) */
+static const char *scratch_none(unsigned int order)
+{
+	static char buf[160];
+	uint32_t n = !efi_boot_info ? 0 : efi_boot_info->nmem > VMC_EFI_MAX_MEM ?
+		     VMC_EFI_MAX_MEM : efi_boot_info->nmem;
+
+	snprintf(buf, sizeof(buf), "none free in %u EFI map entries (conventional, below "
+		 "4 GiB, from %#lx up), and alloc_pages(%u) returned NULL",
+		 n, scratch_used, order);
+	return buf;
+}
+
 static void skip_snp_guest(void)
 {
 	report_skip("SNP guest: SEV_STATUS, SEV_INFO, GHCB registration, CC blob, CPUID table, "
@@ -416,7 +429,10 @@ static void check_snp_status(void)
 	report(g.status == GHCB_RESP_OK && (g.value & GHCB_HV_FT_SNP),
 	       "HV features (0x080) include SNP (bit 0) (status %d, features %#lx)", g.status, g.value);
 	if (!cc) {
-		report(false, "the EFI configuration table holds a CC blob (EFI_CC_BLOB_GUID)");
+		report(false, "the EFI configuration table holds a CC blob (EFI_CC_BLOB_GUID) "
+		       "(the stub's boot block: %s, cc_blob %#lx)",
+		       efi_boot_info ? "present" : "none (not an EFI boot)",
+		       efi_boot_info ? efi_boot_info->cc_blob : 0);
 		return;
 	}
 	report(cc->magic == CC_BLOB_SEV_HDR_MAGIC, "CC blob magic is \"AMDE\" (%#x), version %u",
@@ -559,7 +575,7 @@ static void check_snp_pvalidate(void)
 	report(r == PVALIDATE_FAIL_INPUT, "PVALIDATE 2M at a VA that is not 2M aligned is FAIL_INPUT (1) "
 	       "(F30) (%s)", pvalidate_ret_name(r));
 	if (!big) {
-		report(false, "a 2 MiB aligned block for the 2M checks");
+		report(false, "a 2 MiB aligned block for the 2M checks (%s)", scratch_none(9));
 		return;
 	}
 	/* a 4K conversion leaves 4K RMP entries in the block: 2M over them mismatches */
@@ -606,7 +622,7 @@ static void check_snp_ghcb_psc(void)
 	uint8_t b0, b1;
 
 	if (!blk) {
-		report(false, "a 4 MiB aligned block for the GHCB PSC checks");
+		report(false, "a 4 MiB aligned block for the GHCB PSC checks (%s)", scratch_none(10));
 		return;
 	}
 	gfn = (uintptr_t)blk >> 12;
@@ -661,12 +677,18 @@ static void check_snp_ghcb_psc(void)
 static void check_snp_guest(void)
 {
 	report_prefix_push("snp-guest");
-	if (snp_vmm && snp_page_make_shared((uintptr_t)xrec)) {
-		report(false, "the EXIT_READ buffer page can be made shared");
-		snp_vmm = false;
+	if (snp_vmm) {
+		uint64_t rc = snp_page_make_shared((uintptr_t)xrec);
+
+		if (rc) {
+			report(false, "the EXIT_READ buffer page can be made shared (got %#lx: "
+			       "0x100 | PVALIDATE's code, else the PSC answer's error)", rc);
+			snp_vmm = false;
+		}
 	}
 	if (!ghcb_page()) {
-		report(false, "the start code set up a shared GHCB page");
+		report(false, "the start code set up a shared GHCB page (none: SEV_STATUS %#lx; "
+		       "it is set up when SEV-ES, bit 1, is on)", sev_status());
 		report_prefix_pop();
 		return;
 	}

@@ -169,6 +169,9 @@ void lowcore_init_new_psws(void);
 int smp_cpu_run(uint16_t addr, void (*fn)(void));
 /* SIGP STOP, then wait (bounded) until SIGP SENSE reports stopped */
 bool smp_cpu_stop_wait(uint16_t addr);
+/* the same, storing what it saw: STOP's cc, and the last SENSE's cc (-1: no
+ * SENSE was sent) and status word */
+bool smp_cpu_stop_seen(uint16_t addr, int *stop_cc, int *sense_cc, uint32_t *sense_status);
 /* stop every CPU smp_cpu_run() started (used by exit()) */
 void smp_stop_others(void);
 

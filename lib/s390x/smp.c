@@ -65,22 +65,35 @@ int smp_cpu_run(uint16_t addr, void (*fn)(void))
 	return 0;
 }
 
-bool smp_cpu_stop_wait(uint16_t addr)
+bool smp_cpu_stop_seen(uint16_t addr, int *stop_cc, int *sense_cc, uint32_t *sense_status)
 {
 	uint32_t status = 0;
 	long i;
 	int cc;
 
+	*sense_cc = -1;
+	*sense_status = 0;
 	cc = sigp_retry(addr, SIGP_STOP, 0, &status);
+	*stop_cc = cc;
 	if (cc != SIGP_CC_ACCEPTED)
 		return false;
 	for (i = 0; i < 10000000; i++) {
 		status = 0;
 		cc = sigp_retry(addr, SIGP_SENSE, 0, &status);
+		*sense_cc = cc;
+		*sense_status = status;
 		if (cc == SIGP_CC_STATUS_STORED && (status & SIGP_STATUS_STOPPED))
 			return true;
 	}
 	return false;
+}
+
+bool smp_cpu_stop_wait(uint16_t addr)
+{
+	uint32_t status;
+	int stop_cc, sense_cc;
+
+	return smp_cpu_stop_seen(addr, &stop_cc, &sense_cc, &status);
 }
 
 void smp_stop_others(void)

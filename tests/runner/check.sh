@@ -439,9 +439,10 @@ else
 fi
 
 # ------------------------------------------------------------ issue 10: reports from hostile text
-for n in nasty mostskip argv; do : >"$T/build/x86_64/fk/$n.flat"; done
+for n in nasty mostskip argv nochecks; do : >"$T/build/x86_64/fk/$n.flat"; done
 {
 	printf '[nasty]\nfile = fk/nasty\n\n[mostskip]\nfile = fk/mostskip\n\n'
+	printf '[nochecks]\nfile = fk/nochecks\n\n'
 	printf '[argv]\nfile = fk/argv\nmemory = 96\nargs = one "two words" '"'"'x y'"'"'\n\n'
 	printf '[argv-h]\nfile = fk/argv\nrunner = harness\nargs = "a b" c\n\n'
 	printf '[mp]\nfile = fk/pass\nmodparams = kvm:vmc_no_such_param=1\n\n'
@@ -489,6 +490,9 @@ if grep -q '^PASS mostskip \[qemu-tcg\] (3 checks, 2 skipped; most checks skippe
 else
 	fail "counts: result line, mostly-skipped flag and check totals" "$(grep -E 'mostskip|checks:' "$T/out" | tr '\n' '|')"
 fi
+
+rt --config="$T/fk.cfg" --accel=tcg nochecks
+expect nochecks SKIP "no check ran and no SKIP reason was printed (SUMMARY: 0 tests)"
 
 # ------------------------------------------------------------ issue 10: runner semantics
 rt --config="$T/fk.cfg" --accel=tcg argv argv-h

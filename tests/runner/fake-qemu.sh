@@ -7,6 +7,7 @@
 #   pass fail hang nosummary allskip crash disagree   (like the fixture guests)
 #   nasty    a FAIL message with <&"]]> and bytes that are not UTF-8
 #   mostskip PASS with 2 of 3 checks skipped;  argv  prints its arguments
+#   nochecks SKIP status after SUMMARY: 0 tests (no check, no SKIP reason)
 #   kvmerr   prints QEMU's "KVM internal error" and then hangs, as QEMU does
 #   badkern  fails like QEMU with a kernel it cannot load
 #   s-*      s390x style: prints EXIT: STATUS=v (s-pass s-fail s-noexit)
@@ -70,6 +71,10 @@ hang)
 nosummary)
 	echo "PASS: only check"
 	exit 1 ;;
+nochecks)
+	# a test that ended without a check and without a SKIP reason
+	echo "SUMMARY: 0 tests, 0 failed, 0 skipped, 0 expected failures"
+	exit 5 ;;
 allskip)
 	echo "SKIP: feature X absent (needs a CPU with X)"
 	echo "SKIP: feature Y absent (needs Y)"
