@@ -213,7 +213,7 @@ pt_pd:
 	.set pde, pde + 1
 	.endr
 
-	.bss
+	.section .bss.noclear, "aw", @nobits	/* not cleared by start64 (x86/flat.lds) */
 	.balign BOOT_STACK_SIZE		/* = X86_STACK_SIZE: smp_id() finds its tag */
 	.globl boot_stack, boot_stack_top
 boot_stack:	.skip BOOT_STACK_SIZE

@@ -27,7 +27,8 @@ extern uint64_t gdt[];			/* cstart64.S */
 extern char boot_stack[], boot_stack_top[];
 
 /* IST stacks: static for the boot CPU, from the page allocator for others */
-static uint8_t boot_ist[NR_IST * IST_STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t boot_ist[NR_IST * IST_STACK_SIZE]
+	__attribute__((aligned(4096), section(".bss.noclear")));
 #define BOOT_IST_TOP(i)	((uintptr_t)(boot_ist + (i) * IST_STACK_SIZE))
 /*
  * The boot CPU's TSS is complete at link time (its IST stacks are static):

@@ -58,7 +58,8 @@ struct user_cpu {
 
 #define TSS_RSP0(cpu)	((uintptr_t)x86_tss + (cpu) * X86_TSS64_SIZE + 4)
 
-static uint8_t boot_user_stack[X86_STACK_SIZE] __attribute__((aligned(X86_STACK_SIZE)));
+static uint8_t boot_user_stack[X86_STACK_SIZE]
+	__attribute__((aligned(X86_STACK_SIZE), section(".bss.noclear")));
 /* the boot CPU's stack top is set once its TR is loaded (usermode_boot_cpu) */
 struct user_cpu ucpu[MAX_CPUS] = { [0] = { .rsp0 = TSS_RSP0(0) } };
 struct user_cpu *x86_user_cpu(void);
