@@ -34,9 +34,11 @@
  *    bases (set through the MSRs before), TSS.RSP0 and RFLAGS are what they
  *    were; a nested call from CPL 3 runs there directly, and the next call
  *    is at CPL 3 again; a #GP at CPL 3 is caught by the expected-fault API;
- *    with FS not null, or another IDTR, GDTR or CR3, the call is direct
- *    (CPL 0) and FS is untouched, because every printf and report line is
- *    formatted this way.
+ *    with FS not null, RFLAGS.NT set (IRETQ: #GP), or another IDTR, GDTR
+ *    or CR3, the call is direct (CPL 0) and FS is untouched; an NMI
+ *    handler's call leaves NMIs blocked until the handler's IRET (SDM
+ *    6.7.1; needs a local APIC: harness --irqchip), because every printf
+ *    and report line is formatted this way.
  */
 #include "vmc.h"
 #include "selftest-common.h"
@@ -45,6 +47,8 @@
 #include "desc.h"
 #include "msrfilter.h"
 #include "usermode.h"
+#include "smp.h"
+#include "channel.h"
 
 extern char __image_end[];
 
@@ -465,6 +469,70 @@ static void check_user_guards(void)
 	report((cs[0] & 3) == 3, "with the library's back, it is at CPL 3 again (CS %#lx)", cs[0]);
 }
 
+/*
+ * An NMI handler that prints: NMIs stay blocked until its own IRET (SDM
+ * 6.7.1), so a second self-NMI sent from the handler waits although the
+ * handler made a user call (an IRETQ to CPL 3 would end the blocking, and
+ * the second NMI would land on the first one's IST stack).  Self-NMI: ICR
+ * fixed destination = our APIC id, delivery mode NMI (SDM 10.6.1).
+ */
+#define APIC_ID			0x20
+#define APIC_SVR		0xf0
+#define APIC_SVR_ENABLE		0x100
+#define APIC_ICR_LO		0x300
+#define APIC_ICR_HI		0x310
+#define APIC_ICR_NMI		0x400
+#define APIC_ICR_LEVEL_ASSERT	0x4000
+
+static volatile unsigned int nmi_seen, nmi_inside;
+static volatile long nmi_cs;
+
+static void self_nmi(void)
+{
+	apic_write(APIC_ICR_HI, apic_read(APIC_ID) & 0xff000000u);
+	apic_write(APIC_ICR_LO, APIC_ICR_NMI | APIC_ICR_LEVEL_ASSERT);
+}
+
+static void on_nmi(struct ex_regs *r)
+{
+	char buf[16];
+
+	(void)r;
+	if (++nmi_seen != 1)
+		return;
+	self_nmi();
+	nmi_cs = x86_user_call(user_cs, NULL);
+	snprintf(buf, sizeof(buf), "%u", nmi_seen);
+	nmi_inside = nmi_seen;
+}
+
+static void check_user_nmi(void)
+{
+	struct vmc_hello h;
+	uint64_t t0;
+	uint32_t svr;
+
+	if (harness_present() && (harness_hello(&h) || !(h.features & VMC_FEAT_IRQCHIP))) {
+		report_skip("an NMI handler's user call leaves NMIs blocked: needs a local APIC "
+			    "(QEMU, or the harness with --irqchip or -smp 2)");
+		return;
+	}
+	handle_exception(NMI_VECTOR, on_nmi);
+	/* software-enabled (as smp_init does): KVM's disabled LAPIC sends no IPI */
+	svr = apic_read(APIC_SVR);
+	apic_write(APIC_SVR, svr | APIC_SVR_ENABLE);
+	self_nmi();
+	t0 = rdtsc();
+	while (nmi_seen < 2 && rdtsc() - t0 < 4000000000ull)
+		pause();
+	apic_write(APIC_SVR, svr);
+	handle_exception(NMI_VECTOR, NULL);
+	report(nmi_seen == 2 && nmi_inside == 1,
+	       "an NMI handler's user call leaves NMIs blocked: the second self-NMI comes after "
+	       "the handler's IRET (NMIs seen inside the handler %u, in all %u; its call's CS %#lx)",
+	       nmi_inside, nmi_seen, nmi_cs);
+}
+
 static void check_usermode(void)
 {
 	static const char *const sel_name[5] = { "DS", "ES", "SS", "FS", "GS" };
@@ -553,7 +621,16 @@ static void check_usermode(void)
 	asm volatile("mov %0, %%ds" : : "r"((uint16_t)KERNEL_DS));
 	report(cs == KERNEL_CS && r == 0,
 	       "with DS = 0 the call is direct and DS is untouched (CS %#lx, DS %#lx)", cs, r);
+	/* NT = 1 (a test may set it through POPF): IRETQ in 64-bit mode is #GP(0) then */
+	write_rflags(read_rflags() | X86_EFLAGS_NT);
+	cs = x86_user_call(user_cs, NULL);
+	fl1 = read_rflags();
+	write_rflags(read_rflags() & ~X86_EFLAGS_NT);
+	report(cs == KERNEL_CS && (fl1 & X86_EFLAGS_NT),
+	       "with RFLAGS.NT set the call is direct and NT stays set (CS %#lx, RFLAGS %#lx)",
+	       cs, fl1);
 	check_user_guards();
+	check_user_nmi();
 	report_prefix_pop();
 }
 

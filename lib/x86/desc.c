@@ -200,7 +200,10 @@ void do_exception(struct ex_regs *r)
 	uintptr_t rip = r->rip;
 
 	if (handlers[r->vector] && !in_dump[cpu]) {
-		handlers[r->vector](r);
+		if (r->vector == NMI_VECTOR)
+			usermode_nmi_handler(handlers[r->vector], r);
+		else
+			handlers[r->vector](r);
 		return;
 	}
 	if (!in_dump[cpu] && fault_fixup(&rip, r->vector, r->error_code, cr2)) {

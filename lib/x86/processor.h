@@ -61,6 +61,7 @@
 #define X86_EFLAGS_IF	(1ul << 9)
 #define X86_EFLAGS_DF	(1ul << 10)
 #define X86_EFLAGS_OF	(1ul << 11)
+#define X86_EFLAGS_NT	(1ul << 14)
 #define X86_EFLAGS_AC	(1ul << 18)
 
 /* #PF error code bits */

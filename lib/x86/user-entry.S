@@ -9,7 +9,7 @@
  *    else x86_user_cpu();
  *  - the checks: a user stack (its top is 0 while a call is in progress,
  *    so a nested call -- fn printing, or a fault's dump -- is direct),
- *    RFLAGS.IF = 0, CS = KERNEL_CS, FS = GS = 0, DS = ES = SS = KERNEL_DS
+ *    RFLAGS.IF = NT = 0, CS = KERNEL_CS, FS = GS = 0, DS = ES = SS = KERNEL_DS
  *    (the way back reloads them), IDTR = idt_desc, GDTR =
  *    gdt_desc, CR3 = pt_pml4, CR4 without SMEP/SMAP/PKE; any miss: a plain
  *    tail call fn(arg);
@@ -36,6 +36,7 @@
 #define USER_CS		((0x20 + 16 * MAX_CPUS) | 3)	/* processor.h */
 #define USER_DS		((0x20 + 16 * MAX_CPUS + 8) | 3)
 #define EFLAGS_IF	0x200
+#define EFLAGS_NT	0x4000
 #define EFLAGS_AC	0x40000
 #define CR4_SMEP_SMAP_PKE	0x700000
 #define UC_STACK	0	/* struct user_cpu (usermode.c) */
@@ -51,7 +52,7 @@ x86_user_call:
 	testq %rdx, %rdx
 	jz 9f
 	pushfq
-	testl $EFLAGS_IF, (%rsp)
+	testl $(EFLAGS_IF | EFLAGS_NT), (%rsp)	/* IRETQ with NT = 1 is #GP(0) in 64-bit mode */
 	jnz 7f
 	subq $16, %rsp
 	movw %cs, %ax

@@ -32,7 +32,8 @@
  * fn(arg) is called directly at CPL 0 instead (same result) when any of
  * these holds: no user stack on this CPU; this CPU is already inside a
  * user call (fn itself calls printf, or an exception handler prints while
- * CPL-3 code faulted); RFLAGS.IF = 1 (no interrupts at CPL 3); CS is not
+ * CPL-3 code faulted) or an NMI handler (usermode_nmi_handler); RFLAGS.IF
+ * = 1 (no interrupts at CPL 3) or NT = 1 (IRETQ: #GP); CS is not
  * KERNEL_CS; FS or GS is not null; DS, ES or SS is not KERNEL_DS (the way
  * back reloads them with it); IDTR or GDTR is not the library's; CR3
  * is not the library's identity map (a test's own tables need not have U);
@@ -102,6 +103,22 @@ uintptr_t x86_user_stack_base(unsigned int cpu)
 struct user_cpu *x86_user_cpu(void)
 {
 	return &ucpu[smp_id()];
+}
+
+/*
+ * An NMI handler's user calls are direct: the IRETQ into CPL 3 would end
+ * the NMI blocking the handler runs under (SDM 6.7.1: until the next
+ * IRET), and a second NMI would then land on the same IST stack, over the
+ * first one's frame.
+ */
+void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r)
+{
+	struct user_cpu *u = x86_user_cpu();
+	uint64_t top = u->stack_top;
+
+	u->stack_top = 0;
+	h(r);
+	u->stack_top = top;
 }
 
 long arch_user_call(long (*fn)(void *), void *arg)

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "desc.h"
+
 /*
  * fn(arg) at CPL 3 when the library's state allows it, else directly; the
  * result either way.  fn must not execute privileged instructions or port
@@ -14,6 +16,8 @@
  * interrupts.
  */
 long x86_user_call(long (*fn)(void *), void *arg);
+/* desc.c: an NMI handler h(r), its user calls direct (usermode.c) */
+void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r);
 /* lowest address of cpu's user stack (0: none); for the dump's backtrace */
 uintptr_t x86_user_stack_base(unsigned int cpu);
 /*
