@@ -128,7 +128,22 @@ user_tramp:
 x86_user_int3:
 	int3
 x86_user_ret_site:			/* the RIP the #BP frame holds (a trap) */
-	ud2				/* not reached */
+	/*
+	 * Reached only when the #BP was lost after the INT3 retired: kvm_pvm
+	 * (measured) reports no pending or injected event and RIP past the
+	 * INT3 in KVM_GET_VCPU_EVENTS/REGS when a migration saves a vCPU in
+	 * that window, so the restored vCPU went on here.  Count it, INT3
+	 * again (fn's RAX is kept; the flags are the caller's after the way back).
+	 */
+	lock incl x86_user_int3_lost(%rip)
+	jmp x86_user_int3
+
+	.data
+	.balign 4
+	.globl x86_user_int3_lost
+x86_user_int3_lost:
+	.long 0
+	.text
 
 	/* CPL 0, from the #BP stub, RSP at the hardware frame (no error code) */
 	.globl x86_user_return

@@ -18,7 +18,11 @@
  * elsewhere: QEMU TCG nulls them); PUSHF at CPL 3 shows IF = 1 although
  * the IRETQ image had IF = 0, yet a LAPIC timer interrupt pending before
  * the call is still held until the caller's STI (-smp 2, a 20M-iteration
- * CPL-3 loop).
+ * CPL-3 loop); a migration that saves a vCPU between its INT3's retiring
+ * and the #BP's delivery loses the #BP (RIP past the INT3, no event in
+ * KVM_GET_VCPU_EVENTS: 2-12 in 600 migrations, tests/guests/
+ * mig_usercall_smp.c), so user-entry.S runs the INT3 again when it gets
+ * past it (x86_user_int3_lost counts those).
  *
  * What it needs, all set up by the library (cstart64.S, desc.c, isr.S): the
  * U bit on every level of the identity map, the DPL-3 segments USER_CS and

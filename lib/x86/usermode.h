@@ -18,6 +18,8 @@
 long x86_user_call(long (*fn)(void *), void *arg);
 /* desc.c: an NMI handler h(r), its user calls direct (usermode.c) */
 void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r);
+/* INT3s of the way back that were not delivered and ran again (user-entry.S) */
+extern unsigned int x86_user_int3_lost;
 /* lowest address of cpu's user stack (0: none); for the dump's backtrace */
 uintptr_t x86_user_stack_base(unsigned int cpu);
 /*

@@ -35,6 +35,8 @@
 #    family record cut, altered or missing: migedit) exit 2 naming it;
 #    mig_coalesced_smp: vCPU 1's coalesced writes all reach the exit log
 #    through migrations (the ring is drained before a save);
+#    mig_usercall_smp: vCPU 1's CPL-3 calls (lib/x86/usermode.c) all come
+#    back with their result through migrations;
 #  - the ThreadSanitizer build (vmc-harness-tsan): vCPU threads started and
 #    stopped at once with -smp 4, no data race reported.
 # Every run is bounded by `timeout -s KILL` (a kill shows as 137, distinct
@@ -601,6 +603,8 @@ EOF
 	fi
 	# no coalesced write is lost when vCPU 1 writes while vCPU 0 migrates
 	guest mig_coalesced_smp 60 1 "" -t 50 -smp 2
+	# CPL-3 library calls of vCPU 1 survive vCPU 0's migrations (INT3 way back)
+	guest mig_usercall_smp 60 1 "" -t 50 -smp 2
 	if [ -f "$TOP/build/x86_64/x86/channel.flat" ]; then
 		run 120 "$B/vmc-harness" -t 100 -v --migrate-every 1 "$TOP/build/x86_64/x86/channel.flat"
 		expect "x86/channel passes with --migrate-every 1" 1 "vmc-harness: migration 10:" \
