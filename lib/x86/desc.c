@@ -201,7 +201,7 @@ void do_exception(struct ex_regs *r)
 
 	if (handlers[r->vector] && !in_dump[cpu]) {
 		if (r->vector == NMI_VECTOR)
-			usermode_nmi_handler(handlers[r->vector], r);
+			usermode_nmi_handler(handlers[r->vector], r, cpu);
 		else
 			handlers[r->vector](r);
 		return;

@@ -115,9 +115,9 @@ struct user_cpu *x86_user_cpu(void)
  * IRET), and a second NMI would then land on the same IST stack, over the
  * first one's frame.
  */
-void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r)
+void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r, unsigned int cpu)
 {
-	struct user_cpu *u = x86_user_cpu();
+	struct user_cpu *u = &ucpu[cpu % MAX_CPUS];	/* cpu: smp_id(), as x86_user_cpu */
 	uint64_t top = u->stack_top;
 
 	u->stack_top = 0;

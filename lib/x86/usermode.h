@@ -16,8 +16,8 @@
  * interrupts.
  */
 long x86_user_call(long (*fn)(void *), void *arg);
-/* desc.c: an NMI handler h(r), its user calls direct (usermode.c) */
-void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r);
+/* desc.c: an NMI handler h(r) on cpu (smp_id()), its user calls direct (usermode.c) */
+void usermode_nmi_handler(exception_handler_t h, struct ex_regs *r, unsigned int cpu);
 /* INT3s of the way back that were not delivered and ran again (user-entry.S) */
 extern unsigned int x86_user_int3_lost;
 /* lowest address of cpu's user stack (0: none); for the dump's backtrace */
