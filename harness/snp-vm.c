@@ -321,8 +321,9 @@ void snp_vm_launch(struct vm *vm, struct vcpu *v, const struct boot_info *bi)
 	TEST_ASSERT(ioctl(v->fd, KVM_GET_SREGS, &s) == 0, "KVM_GET_SREGS");
 	s.cs = bi->cs;
 	s.ds = s.es = s.ss = bi->ds;
-	s.fs = bi->ds;		/* FS = GS = 0, as start64_efi loads them */
-	s.fs.selector = 0;
+	/* FS = GS = 0, null and unusable, as start64_efi's MOV loads them (vcpu.c) */
+	memset(&s.fs, 0, sizeof(s.fs));
+	s.fs.unusable = 1;
 	s.gs = s.fs;
 	s.gdt.base = bi->gdt64_base;
 	s.gdt.limit = bi->gdt64_limit;

@@ -209,9 +209,14 @@ static void set_boot_state64(struct vcpu *v, const struct boot_info *bi)
 	sregs.cs = bi->cs;
 	sregs.ds = bi->ds;
 	sregs.es = sregs.ss = sregs.ds;
-	/* FS = GS = 0, the null selector, as the 32-bit path loads them (base 0) */
-	sregs.fs = sregs.ds;
-	sregs.fs.selector = 0;
+	/*
+	 * FS = GS = 0, the null selector, as the 32-bit path's MOV loads them:
+	 * base 0 and unusable (KVM_GET_SREGS shows that after the MOV), not
+	 * DS's descriptor with selector 0 (a usable DPL-0 data segment: loads
+	 * through it worked in 32-bit code, an IRETQ to CPL 3 would null it)
+	 */
+	memset(&sregs.fs, 0, sizeof(sregs.fs));
+	sregs.fs.unusable = 1;
 	sregs.gs = sregs.fs;
 	sregs.gdt.base = bi->gdt64_base;
 	sregs.gdt.limit = bi->gdt64_limit;

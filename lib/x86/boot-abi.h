@@ -10,7 +10,7 @@
  * identity-mapped).  The harness may then start the boot CPU at entry64 in
  * 64-bit mode: CR0 = VMC_BOOT_CR0, CR3 = cr3, CR4 = VMC_BOOT_CR4, EFER =
  * LME|LMA, GDTR = gdt_base/gdt_limit, CS = cs (64-bit code, DPL 0), DS ES
- * SS = ds (flat data), FS = GS = 0 (null, base 0, as the 32-bit path loads
+ * SS = ds (flat data), FS = GS = 0 (null, unusable, base 0, as the 32-bit path loads
  * them: lib/x86/long-mode.h), RFLAGS = 0x2, EAX = 0x2BADB002, EBX = the
  * multiboot info, which is the same as for the 32-bit entry, and every
  * loaded segment zero-filled from its file size to its memory size (the

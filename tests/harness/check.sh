@@ -23,6 +23,8 @@
 #    a MIGRATE, SCRATCH_DESTROY's count and field checks), tight loop and busy
 #    loop (TIMEOUT by the progress watchdog and by the deadline), VMCALL on
 #    kvm_pvm (TIMEOUT although KVM_RUN never returns by itself);
+#  - the boot state: FS and GS are null (a load through them in 32-bit code
+#    is #GP(0)) with --boot direct as with --boot multiboot (boot_nullseg);
 #  - -smp 2 (vCPU 1 started through the in-kernel LAPIC, its exits logged
 #    under its own number); an --exit-log longer than the exit ring, and
 #    one capped at the first and last --exit-log-cap exits (console flood);
@@ -241,6 +243,9 @@ guest() {
 	done
 }
 
+# the boot state: FS = GS = null and unusable on the direct entry as on multiboot
+guest boot_nullseg 20 1 "" -t 10 --boot direct -- direct
+guest boot_nullseg 20 1 "" -t 10 --boot multiboot -- multiboot
 guest hostile_badreq 60 1 "" -t 50
 guest hostile_ring 60 1 "" -t 50
 guest hostile_chanrules 30 1 "" -t 20
