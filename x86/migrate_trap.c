@@ -2,9 +2,10 @@
  * migrate_trap: a trap-class exception in flight when the VMM saves a vCPU
  * is delivered exactly once after the restore.
  *
- * The rule: KVM_GET_VCPU_EVENTS / KVM_SET_VCPU_EVENTS carry "the currently
- * pending exceptions, interrupts and NMIs" of a vCPU (Documentation/virt/
- * kvm/api.rst, 4.32 KVM_GET_VCPU_EVENTS; specs/kvm-x86.md §D.2), and a VMM
+ * The rule: KVM_GET_VCPU_EVENTS "Gets currently pending exceptions,
+ * interrupts, and NMIs as well as related states of the vcpu" and
+ * KVM_SET_VCPU_EVENTS sets them (Documentation/virt/kvm/api.rst 4.31 in
+ * Linux 6.1 and 6.12, 4.32 in specs/kvm-x86.md §D.2), and a VMM
  * migrating a guest relies on that: it saves the vCPU with GET_VCPU_EVENTS
  * next to GET_REGS/GET_SREGS and restores all of them in the new VM, so an
  * exception whose instruction retired but whose delivery had not happened
